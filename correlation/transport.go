@@ -1,0 +1,47 @@
+package correlation
+
+import "net/http"
+
+// NewTransport returns a RoundTripper that sends the correlation ID of each
+// request's context in the ID header (see [WithHeader]) and then calls base.
+// A request that already carries the header, or whose context holds no ID,
+// is passed on as it is. The caller's request is never modified: the header
+// is set on a copy. If base is nil, http.DefaultTransport is used.
+func NewTransport(base http.RoundTripper, opts ...Option) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{base: base, header: newConfig(opts).header}
+}
+
+type transport struct {
+	base   http.RoundTripper
+	header string
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	id, ok := FromContext(req.Context())
+	if !ok || !validHeaderValue(id) || len(req.Header[t.header]) > 0 {
+		return t.base.RoundTrip(req)
+	}
+	out := new(http.Request)
+	*out = *req
+	out.Header = req.Header.Clone()
+	if out.Header == nil {
+		out.Header = make(http.Header, 1)
+	}
+	out.Header[t.header] = []string{id}
+	return t.base.RoundTrip(out)
+}
+
+// CloseIdleConnections closes the idle connections of the base transport
+// if it can, so http.Client.CloseIdleConnections works through this one.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// Unwrap returns the base RoundTripper.
+func (t *transport) Unwrap() http.RoundTripper { return t.base }
