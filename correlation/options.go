@@ -23,7 +23,8 @@ type config struct {
 	accept        []string // names read on the way in: canonical, header first, once built
 	validate      func(string) bool
 	trustIncoming bool
-	proxies       []netip.Prefix // if non-empty, only these peers may send an ID
+	restrictPeers bool           // set by WithTrustedProxies: only proxies may send an ID
+	proxies       []netip.Prefix // the trusted peers when restrictPeers
 	generate      func() string
 	stats         *Stats
 }
@@ -108,14 +109,12 @@ func WithTrustIncoming(trust bool) Option {
 // peer.
 func WithTrustedProxies(prefixes ...netip.Prefix) Option {
 	return optionFunc(func(c *config) {
+		c.restrictPeers = true
 		c.proxies = make([]netip.Prefix, 0, len(prefixes))
 		for _, p := range prefixes {
 			if p.IsValid() {
 				c.proxies = append(c.proxies, p.Masked())
 			}
-		}
-		if len(c.proxies) == 0 {
-			c.trustIncoming = false
 		}
 	})
 }

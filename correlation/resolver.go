@@ -81,7 +81,7 @@ func (r *Resolver) ResolveRequest(req *http.Request) (string, Outcome) {
 		return r.Resolve(nil, netip.Addr{})
 	}
 	var peer netip.Addr
-	if len(r.cfg.proxies) > 0 {
+	if r.cfg.restrictPeers {
 		peer = remoteAddr(req.RemoteAddr)
 	}
 	return r.Resolve(values, peer)
@@ -101,7 +101,7 @@ func (r *Resolver) trusted(peer netip.Addr) bool {
 	if !r.cfg.trustIncoming {
 		return false
 	}
-	if len(r.cfg.proxies) == 0 {
+	if !r.cfg.restrictPeers {
 		return true
 	}
 	if !peer.IsValid() {
