@@ -195,6 +195,8 @@ func TestMiddlewareOptions(t *testing.T) {
 			header: map[string]string{"X-Request-ID": "r-1"}, remote: "[fd00::1]:443", wantID: "r-1", wantEcho: "X-Request-ID"},
 		{name: "custom validator", opts: []Option{WithValidator(func(s string) bool { return strings.HasPrefix(s, "ok/") })},
 			header: map[string]string{"X-Request-ID": "ok/1"}, wantID: "ok/1", wantEcho: "X-Request-ID"},
+		{name: "custom validator cannot let control bytes in", opts: []Option{WithValidator(func(s string) bool { return true })},
+			header: map[string]string{"X-Request-ID": "lax\tid"}, wantEcho: "X-Request-ID"},
 		{name: "custom validator refuses", opts: []Option{WithValidator(func(s string) bool { return false })},
 			header: map[string]string{"X-Request-ID": "r-1"}, wantEcho: "X-Request-ID"},
 		{name: "custom generator", opts: []Option{WithGenerator(func() string { return "gen-1" })},

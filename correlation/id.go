@@ -72,10 +72,13 @@ func fallbackID() string {
 	return string(b)
 }
 
-// validHeaderValue reports whether s is non-empty and holds no byte that is
-// forbidden in an HTTP header value or gRPC metadata value: controls other
-// than tab, DEL, and anything at or above 0x80 (gRPC metadata is ASCII).
-func validHeaderValue(s string) bool {
+// Printable reports whether s is non-empty and holds only printable ASCII
+// (0x20 to 0x7E): the bytes an ID may hold to travel both in an HTTP header
+// and in gRPC metadata. Every ID the middleware and interceptors accept or
+// make is printable whatever the validator; an ID put in a context by hand
+// with [NewContext] may not be, and [NewTransport] does not send one that
+// is not.
+func Printable(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -86,3 +86,14 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+func TestPrintable(t *testing.T) {
+	for s, want := range map[string]bool{
+		"abc-1": true, "a b~": true, "": false, "a\tb": false, "a\r\n": false,
+		"\x00": false, "a\x7f": false, "é": false, "\xff": false,
+	} {
+		if got := Printable(s); got != want {
+			t.Errorf("Printable(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -82,13 +82,14 @@ func WithAcceptHeaders(names ...string) Option {
 }
 
 // WithValidator replaces the check an incoming ID must pass to be accepted.
-// The default is [ValidID]. A nil function is ignored. The function must be
-// safe for concurrent use; it sees untrusted input of any length, so it
-// should reject long values first.
+// The default is [ValidID]. Whatever the validator says, an ID that is not
+// [Printable] is refused, so it can be echoed and sent on safely. A nil
+// function is ignored. The function must be safe for concurrent use; it
+// sees untrusted input of any length, so it should reject long values first.
 func WithValidator(valid func(id string) bool) Option {
 	return optionFunc(func(c *config) {
 		if valid != nil {
-			c.validate = valid
+			c.validate = func(id string) bool { return Printable(id) && valid(id) }
 		}
 	})
 }
@@ -121,8 +122,8 @@ func WithTrustedProxies(prefixes ...netip.Prefix) Option {
 
 // WithGenerator replaces the function that makes new IDs. The default is
 // [NewID], a UUIDv7. A nil function is ignored. The function must be safe for
-// concurrent use. An ID it returns that is empty or holds bytes not allowed
-// in a header value is replaced by [NewID].
+// concurrent use. An ID it returns that is not [Printable] is replaced by
+// [NewID].
 func WithGenerator(generate func() string) Option {
 	return optionFunc(func(c *config) {
 		if generate != nil {

@@ -118,7 +118,7 @@ func (r *Resolver) trusted(peer netip.Addr) bool {
 
 func (r *Resolver) newID() string {
 	id := r.cfg.generate()
-	if !validHeaderValue(id) {
+	if !Printable(id) {
 		return NewID()
 	}
 	return id

@@ -22,7 +22,7 @@ type transport struct {
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	id, ok := FromContext(req.Context())
-	if !ok || !validHeaderValue(id) || len(req.Header[t.header]) > 0 {
+	if !ok || !Printable(id) || len(req.Header[t.header]) > 0 {
 		return t.base.RoundTrip(req)
 	}
 	out := new(http.Request)

@@ -1,0 +1,122 @@
+package grpcdiag
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/netip"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
+
+	"github.com/reprokit/reprokit/correlation"
+)
+
+// server is the per-request work of the server interceptors, built once per
+// constructor call and shared by the unary and stream interceptors it
+// returns. It is safe for concurrent use.
+type server struct {
+	res *correlation.Resolver
+	key string // metadata key of the ID, lower case
+	cfg config
+}
+
+func newServer(cfg config) *server {
+	res := correlation.NewResolver(cfg.correlation...)
+	key, ok := metadataKey(res.Header())
+	if !ok {
+		cfg.log().Warn("grpcdiag: correlation header is not a valid gRPC metadata key; using the default",
+			slog.String("header", res.Header()), slog.String("key", key))
+	}
+	return &server{res: res, key: key, cfg: cfg}
+}
+
+// begin resolves the ID of the call whose incoming context is ctx and
+// returns the context the handler gets, carrying the ID, and the response
+// header metadata that echoes it. When the incoming ID is refused, the
+// returned context's incoming metadata no longer holds the key, so a handler
+// that reads the metadata directly cannot pick the refused value up. The
+// Resolver accepts and makes only printable ASCII IDs, so the ID is always
+// a valid metadata value.
+func (s *server) begin(ctx context.Context) (context.Context, metadata.MD) {
+	values := metadata.ValueFromIncomingContext(ctx, s.key)
+	var from netip.Addr
+	if len(values) > 0 {
+		from = peerAddr(ctx)
+	}
+	id, out := s.res.Resolve(values, from)
+	if out == correlation.Rejected {
+		ctx = withoutIncoming(ctx, s.key)
+	}
+	return correlation.NewContext(ctx, id), metadata.MD{s.key: []string{id}}
+}
+
+// unary is the grpc.UnaryServerInterceptor.
+func (s *server) unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	ctx, header := s.begin(ctx)
+	if err := grpc.SetHeader(ctx, header); err != nil {
+		s.headerFailed(ctx, err)
+	}
+	return handler(ctx, req)
+}
+
+// stream is the grpc.StreamServerInterceptor.
+func (s *server) stream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	ctx, header := s.begin(ss.Context())
+	if err := ss.SetHeader(header); err != nil {
+		s.headerFailed(ctx, err)
+	}
+	return handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
+}
+
+// headerFailed reports that the ID could not be set on the response header.
+// Only the status code of err is logged: the text of the error grpc.SetHeader
+// returns when ctx holds no stream prints ctx, incoming metadata and all,
+// and so could carry the refused ID.
+func (s *server) headerFailed(ctx context.Context, err error) {
+	s.cfg.log().LogAttrs(ctx, slog.LevelWarn, "grpcdiag: cannot set the correlation ID on the response header",
+		slog.String("code", status.Code(err).String()))
+}
+
+// serverStream is a grpc.ServerStream whose Context is the one the
+// interceptors built. Everything else is the wrapped stream's.
+type serverStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+var _ grpc.ServerStream = (*serverStream)(nil)
+
+// Context returns the stream's context, carrying the correlation ID.
+func (s *serverStream) Context() context.Context { return s.ctx }
+
+// withoutIncoming returns a copy of ctx whose incoming metadata lacks key
+// (lower case). It copies the metadata, which is acceptable because it is
+// done only for refused IDs.
+func withoutIncoming(ctx context.Context, key string) context.Context {
+	md, ok := metadata.FromIncomingContext(ctx) // a copy, keys lower-cased
+	if !ok {
+		return ctx
+	}
+	delete(md, key)
+	return metadata.NewIncomingContext(ctx, md)
+}
+
+// peerAddr returns the IP address of the call's peer, without zone, or the
+// zero Addr when the peer is unknown or not an IP endpoint (a Unix socket,
+// for one), which a trusted-proxy policy never trusts.
+func peerAddr(ctx context.Context) netip.Addr {
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.Addr == nil {
+		return netip.Addr{}
+	}
+	var a netip.Addr
+	if tcp, ok := p.Addr.(*net.TCPAddr); ok {
+		a = tcp.AddrPort().Addr()
+	} else if ap, err := netip.ParseAddrPort(p.Addr.String()); err == nil {
+		a = ap.Addr()
+	}
+	return a.WithZone("")
+}
