@@ -91,7 +91,7 @@ func TestTransportEndToEnd(t *testing.T) {
 		req, _ := http.NewRequestWithContext(r.Context(), "GET", back.URL, nil)
 		resp, err := client.Do(req)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer resp.Body.Close()
