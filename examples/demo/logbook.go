@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/tracing"
 )
 
 // logBook collects the JSON log lines of every service in the order they
@@ -24,11 +25,12 @@ type logLine struct {
 func newLogBook() *logBook { return &logBook{} }
 
 // logger returns the logger a service would build in production: JSON to
-// its output, wrapped so that every record carries the correlation ID.
+// its output, wrapped so that every record carries the trace and span IDs
+// and the correlation ID.
 func (b *logBook) logger(service string) *slog.Logger {
 	w := &serviceWriter{book: b, service: service}
 	json := slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: dropTime})
-	return slog.New(correlation.NewLogHandler(json)).With("service", service)
+	return slog.New(tracing.NewLogHandler(correlation.NewLogHandler(json))).With("service", service)
 }
 
 func (b *logBook) reset() {
@@ -67,14 +69,14 @@ func dropTime(groups []string, a slog.Attr) slog.Attr {
 	return a
 }
 
-// idsIn returns the correlation_id of each line, in order; a line without
-// one gives "".
-func idsIn(lines []logLine) []string {
+// fieldIn returns the string field key of each line, in order; a line
+// without one gives "".
+func fieldIn(lines []logLine, key string) []string {
 	ids := make([]string, len(lines))
 	for i, l := range lines {
 		var rec map[string]any
 		if json.Unmarshal([]byte(l.text), &rec) == nil {
-			ids[i], _ = rec[correlation.DefaultLogKey].(string)
+			ids[i], _ = rec[key].(string)
 		}
 	}
 	return ids

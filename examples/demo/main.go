@@ -1,18 +1,22 @@
 // Command demo shows reprokit's story end to end in one process: two
 // services on 127.0.0.1, a front that calls a back, and the requests a
-// production incident is made of. It prints what each service logged, so
-// you can see one correlation ID follow a request across the hop and a
-// hostile ID being refused. It exits by itself.
+// production incident is made of. It prints what each service logged and
+// the trace each request made, so you can see one correlation ID and one
+// trace follow a request across the hop, and hostile input being refused.
+// It exits by itself.
 //
 //	go run ./examples/demo
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
+
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 func main() {
@@ -25,14 +29,26 @@ func main() {
 }
 
 // run starts the services, sends the requests and writes the story to out.
-func run(ctx context.Context, out io.Writer) error {
+func run(ctx context.Context, out io.Writer) (err error) {
+	spans := tracetest.NewInMemoryExporter()
+	backTel, err := newTelemetry(ctx, "inventory", spans)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, backTel.shutdown(context.WithoutCancel(ctx))) }()
+	frontTel, err := newTelemetry(ctx, "checkout", spans)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, frontTel.shutdown(context.WithoutCancel(ctx))) }()
+
 	logs := newLogBook()
-	back, err := startService(ctx, "inventory", newInventory(logs.logger("inventory")))
+	back, err := startService(ctx, "inventory", newInventory(logs.logger("inventory"), backTel))
 	if err != nil {
 		return err
 	}
 	defer back.stop()
-	front, err := startService(ctx, "checkout", newCheckout(logs.logger("checkout"), back.url))
+	front, err := startService(ctx, "checkout", newCheckout(logs.logger("checkout"), back.url, frontTel))
 	if err != nil {
 		return err
 	}
@@ -42,18 +58,29 @@ func run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "reprokit demo: checkout (%s) calls inventory (%s)\n", front.url, back.url)
 	for i, sc := range scenarios() {
 		logs.reset()
+		spans.Reset()
 		res, err := sc.send(ctx, front.url)
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.title, err)
 		}
+		if err := errors.Join(frontTel.flush(ctx), backTel.flush(ctx)); err != nil {
+			return fmt.Errorf("%s: flushing spans: %w", sc.title, err)
+		}
 		fmt.Fprintf(out, "\n%d. %s\n", i+1, sc.title)
 		fmt.Fprintf(out, "   sent      X-Request-ID: %s\n", sc.describe())
+		if sc.traceparent != "" {
+			fmt.Fprintf(out, "             traceparent: %s\n", sc.traceparent)
+		}
 		fmt.Fprintf(out, "   response  %s, X-Request-ID: %s\n", res.status, res.id)
 		lines := logs.lines()
 		for _, l := range lines {
 			fmt.Fprintf(out, "   %-9s %s\n", l.service, l.text)
 		}
-		verdict, ok := sc.verdict(res, lines)
+		stubs := spans.GetSpans()
+		if chain, _, err := describeTrace(stubs); err == nil {
+			fmt.Fprintf(out, "   trace     %s\n", chain)
+		}
+		verdict, ok := sc.verdict(res, lines, stubs)
 		if !ok {
 			failed++
 		}

@@ -10,6 +10,11 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/tracing"
 )
 
 // scenario is one request sent to checkout and what it is meant to show.
@@ -20,6 +25,8 @@ type scenario struct {
 	header string
 	// hostile is text that must appear nowhere once the request is served.
 	hostile []string
+	// traceparent, if set, is sent as the caller's trace context.
+	traceparent string
 }
 
 func scenarios() []scenario {
@@ -43,8 +50,19 @@ func scenarios() []scenario {
 			header:  `x","level":"ERROR","msg":"payment failed`,
 			hostile: []string{"payment failed", `x\"`},
 		},
+		{
+			title:       "A caller sends its own trace context: checkout is public, so it starts its own trace and links the caller's",
+			header:      "order-1002",
+			traceparent: callerTraceparent,
+		},
 	}
 }
+
+// callerTraceparent is a caller's trace context, asking to be sampled.
+const (
+	callerTrace       = "4bf92f3577b34da6a3ce929d0e0e4736"
+	callerTraceparent = "00-" + callerTrace + "-00f067aa0ba902b7-01"
+)
 
 // describe shows what was sent, quoted so no control byte reaches the
 // terminal.
@@ -78,6 +96,9 @@ func (sc scenario) send(ctx context.Context, baseURL string) (result, error) {
 	if sc.header != "" {
 		fmt.Fprintf(&req, "X-Request-ID: %s\r\n", sc.header)
 	}
+	if sc.traceparent != "" {
+		fmt.Fprintf(&req, "traceparent: %s\r\n", sc.traceparent)
+	}
 	req.WriteString("\r\n")
 	if _, err := io.WriteString(conn, req.String()); err != nil {
 		return result{}, err
@@ -93,8 +114,35 @@ func (sc scenario) send(ctx context.Context, baseURL string) (result, error) {
 
 // verdict checks what the scenario is meant to show against what happened
 // and says so in one line; ok is false when it did not happen.
-func (sc scenario) verdict(res result, lines []logLine) (line string, ok bool) {
-	ids := idsIn(lines)
+func (sc scenario) verdict(res result, lines []logLine, spans tracetest.SpanStubs) (line string, ok bool) {
+	_, traceID, err := describeTrace(spans)
+	if err != nil {
+		return fmt.Sprintf("UNEXPECTED: the spans do not form one chain: %v", err), false
+	}
+	if len(spans) != 3 {
+		return fmt.Sprintf("UNEXPECTED: %d spans, want checkout server, checkout client, inventory server", len(spans)), false
+	}
+	for _, id := range fieldIn(lines, tracing.DefaultTraceIDKey) {
+		if id != traceID.String() {
+			return fmt.Sprintf("UNEXPECTED: a log line has trace_id %q, the trace is %s", id, traceID), false
+		}
+	}
+	if sc.traceparent != "" {
+		if traceID.String() == callerTrace {
+			return "UNEXPECTED: the caller chose checkout's trace", false
+		}
+		linked := false
+		for _, s := range spans {
+			for _, l := range s.Links {
+				linked = linked || l.SpanContext.TraceID().String() == callerTrace
+			}
+		}
+		if !linked {
+			return "UNEXPECTED: the caller's trace is not linked", false
+		}
+		return fmt.Sprintf("new trace %s, linked to the caller's %s; kept %s; every line of both services carries both", traceID, callerTrace, res.id), true
+	}
+	ids := fieldIn(lines, correlation.DefaultLogKey)
 	services := map[string]bool{}
 	for _, l := range lines {
 		services[l.service] = true
@@ -122,11 +170,11 @@ func (sc scenario) verdict(res result, lines []logLine) (line string, ok bool) {
 	}
 	switch {
 	case sc.header == "":
-		return fmt.Sprintf("new ID %s, the same in both services and in the response", res.id), true
+		return fmt.Sprintf("new ID %s, the same in both services and in the response; one trace, %s", res.id, traceID), true
 	case sc.hostile != nil:
 		return fmt.Sprintf("refused; new ID %s in both services; the hostile text is in no log line and no response header", res.id), true
 	case res.id == sc.header:
-		return fmt.Sprintf("kept %s across the hop and echoed it", res.id), true
+		return fmt.Sprintf("kept %s across the hop and echoed it; one trace, %s, on every line", res.id, traceID), true
 	default:
 		return fmt.Sprintf("UNEXPECTED: sent %q, got %q", sc.header, res.id), false
 	}

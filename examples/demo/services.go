@@ -12,13 +12,18 @@ import (
 	"time"
 
 	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/tracing"
 )
 
 // newCheckout is the front service: it takes an order and reserves stock by
 // calling inventory. Its client carries the request's ID to inventory.
-func newCheckout(logger *slog.Logger, inventoryURL string) http.Handler {
+//
+// Checkout faces the callers, so its tracing treats every incoming trace
+// context as untrusted (WithPublicEndpoint): a caller cannot choose its
+// trace or force it to be sampled.
+func newCheckout(logger *slog.Logger, inventoryURL string, tel *telemetry) http.Handler {
 	client := &http.Client{
-		Transport: correlation.NewTransport(http.DefaultTransport),
+		Transport: tracing.NewTransport(correlation.NewTransport(http.DefaultTransport), tel.options()...),
 		Timeout:   5 * time.Second,
 	}
 	mux := http.NewServeMux()
@@ -50,18 +55,19 @@ func newCheckout(logger *slog.Logger, inventoryURL string) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"ok":true,"reserved":%d}`+"\n", body.Reserved)
 	})
-	return correlation.NewHandler(mux)
+	return correlation.NewHandler(tracing.NewHandler(mux, tel.options(tracing.WithPublicEndpoint())...))
 }
 
-// newInventory is the back service.
-func newInventory(logger *slog.Logger) http.Handler {
+// newInventory is the back service. It trusts the trace context checkout
+// sends.
+func newInventory(logger *slog.Logger, tel *telemetry) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /reserve", func(w http.ResponseWriter, r *http.Request) {
 		logger.InfoContext(r.Context(), "stock reserved", "route", r.Pattern, "sku", r.URL.Query().Get("sku"))
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"reserved":1}`+"\n")
 	})
-	return correlation.NewHandler(mux)
+	return correlation.NewHandler(tracing.NewHandler(mux, tel.options()...))
 }
 
 // service is one HTTP server on a loopback ephemeral port.
