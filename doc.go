@@ -9,8 +9,9 @@
 //   - [github.com/reprokit/reprokit/correlation]: one ID per request,
 //     accepted from a trusted caller or made, carried in the context,
 //     echoed, stamped on every log record and sent on every outgoing call.
-//   - tracing: OpenTelemetry set up from the standard OTEL_* variables,
-//     server and client spans, trace and span IDs on log records.
+//   - [github.com/reprokit/reprokit/tracing]: OpenTelemetry set up from the
+//     standard OTEL_* variables, server and client spans, trace and span
+//     IDs on log records.
 //   - flags: runtime switches that gate diagnostics without a redeploy.
 //   - debugsample: verbose logs for a slice of live traffic, and debug logs
 //     buffered per request and flushed only when that request fails.
