@@ -96,6 +96,10 @@ func scheme(r *http.Request) string {
 // written. port is -1 when absent or invalid.
 func splitHostPort(hostport string) (host string, port int) {
 	port = -1
+	if i := strings.LastIndexByte(hostport, ':'); i < 0 || i < strings.LastIndexByte(hostport, ']') {
+		// No port: skip net.SplitHostPort, which allocates an error.
+		return strings.Trim(hostport, "[]"), port
+	}
 	if h, p, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 		if n, err := strconv.ParseUint(p, 10, 16); err == nil {
@@ -104,6 +108,17 @@ func splitHostPort(hostport string) (host string, port int) {
 		return host, port
 	}
 	return strings.Trim(hostport, "[]"), port
+}
+
+// hostOf returns the address part of remote, the RemoteAddr that parsed as
+// ap. A plain IPv4 address is sliced from the text, which parsing has
+// shown to be canonical, instead of formatted again.
+func hostOf(remote string, ap netip.AddrPort) string {
+	a := ap.Addr()
+	if i := strings.LastIndexByte(remote, ':'); i > 0 && a.Is4() && !strings.Contains(remote[:i], ":") {
+		return remote[:i]
+	}
+	return a.String()
 }
 
 // peer parses Request.RemoteAddr.

@@ -96,6 +96,10 @@
 //
 //	logger := slog.New(tracing.NewLogHandler(correlation.NewLogHandler(slog.NewJSONHandler(os.Stderr, nil))))
 //
+// Body sizes (http.request.body.size, http.response.body.size and their
+// histograms), opt-in in the conventions, are not recorded: counting the
+// request body would mean wrapping it.
+//
 // # Cost
 //
 // With explicit no-op providers the middleware only propagates the

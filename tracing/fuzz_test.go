@@ -104,3 +104,32 @@ func TestResolveSettings(t *testing.T) {
 		t.Error("public endpoint trusts a peer")
 	}
 }
+
+func TestHostAndPort(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		host string
+		port int
+	}{
+		{"shop.example:8443", "shop.example", 8443},
+		{"shop.example", "shop.example", -1},
+		{"[::1]:80", "::1", 80},
+		{"[::1]", "::1", -1},
+		{"h:notaport", "h", -1},
+		{"", "", -1},
+	} {
+		if h, p := splitHostPort(tt.in); h != tt.host || p != tt.port {
+			t.Errorf("splitHostPort(%q) = %q, %d; want %q, %d", tt.in, h, p, tt.host, tt.port)
+		}
+	}
+	for remote, want := range map[string]string{
+		"192.0.2.1:80":          "192.0.2.1",
+		"[::ffff:10.1.2.3]:443": "10.1.2.3",
+		"[2001:db8::1]:443":     "2001:db8::1",
+	} {
+		ap, ok := peer(remote)
+		if got := hostOf(remote, ap); !ok || got != want {
+			t.Errorf("hostOf(%q) = %q, want %q", remote, got, want)
+		}
+	}
+}

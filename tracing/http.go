@@ -42,8 +42,9 @@ import (
 func NewMiddleware(opts ...Option) func(http.Handler) http.Handler {
 	c := newConfig(opts)
 	s := &server{
-		cfg:  c,
-		noop: isNoop(c),
+		cfg:    c,
+		noop:   isNoop(c),
+		fields: canonicalFields(c.prop),
 		tracer: c.tp.Tracer(instrumentationName,
 			trace.WithInstrumentationVersion(version),
 			trace.WithSchemaURL(semconvSchemaURL)),
@@ -65,7 +66,8 @@ const semconvSchemaURL = semconv.SchemaURL
 // wraps. It is safe for concurrent use.
 type server struct {
 	cfg      config
-	noop     bool // both providers are no-ops: only propagate
+	noop     bool     // both providers are no-ops: only propagate
+	fields   []string // canonical header names the propagator reads
 	tracer   trace.Tracer
 	duration *durationRecorder
 }
@@ -141,11 +143,35 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // extract returns the request's context with the caller's trace context
 // and baggage, when the caller is trusted.
 func (s *server) extract(r *http.Request) context.Context {
+	if !s.carriesContext(r.Header) {
+		return r.Context()
+	}
 	remote, ok := peer(r.RemoteAddr)
 	if !s.cfg.trusts(remote, ok) {
 		return r.Context()
 	}
 	return s.cfg.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+}
+
+// carriesContext reports whether h has any header the propagator reads.
+// Most requests at an edge have none, and skipping Extract for them saves
+// the header-name canonicalisation it does per field.
+func (s *server) carriesContext(h http.Header) bool {
+	for _, f := range s.fields {
+		if len(h[f]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// canonicalFields returns the header names p reads, in canonical form.
+func canonicalFields(p propagation.TextMapPropagator) []string {
+	var out []string
+	for _, f := range p.Fields() {
+		out = append(out, http.CanonicalHeaderKey(f))
+	}
+	return out
 }
 
 // start extracts the incoming context, starts the server span and returns
@@ -155,9 +181,15 @@ func (s *server) start(r *http.Request) (context.Context, trace.Span, seriesKey)
 	remote, remoteOK := peer(r.RemoteAddr)
 	carrier := propagation.HeaderCarrier(r.Header)
 	var link trace.Link
-	if s.cfg.trusts(remote, remoteOK) {
+	switch {
+	case !s.carriesContext(r.Header):
+	case s.cfg.trusts(remote, remoteOK):
 		ctx = s.cfg.prop.Extract(ctx, carrier)
-	} else if sc := trace.SpanContextFromContext(s.cfg.prop.Extract(context.Background(), carrier)); sc.IsValid() {
+	default:
+		sc := trace.SpanContextFromContext(s.cfg.prop.Extract(context.Background(), carrier))
+		if !sc.IsValid() {
+			break
+		}
 		// An untrusted caller's context is linked, never the parent, and
 		// the link does not carry its sampled decision into ours.
 		link = trace.Link{SpanContext: sc}
@@ -189,7 +221,7 @@ func (s *server) start(r *http.Request) (context.Context, trace.Span, seriesKey)
 		}
 	}
 	if remoteOK {
-		peerAddr := remote.Addr().String()
+		peerAddr := hostOf(r.RemoteAddr, remote)
 		clientAddr := peerAddr
 		if s.cfg.restrictPeers && s.cfg.isProxy(remote.Addr()) {
 			if a, ok := s.cfg.forwardedClient(r.Header); ok {
