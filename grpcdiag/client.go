@@ -3,6 +3,7 @@ package grpcdiag
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -13,7 +14,8 @@ import (
 // client is the per-call work of the client interceptors, built once per
 // constructor call. It is safe for concurrent use.
 type client struct {
-	key string // metadata key of the ID, lower case
+	key string     // metadata key of the ID, lower case
+	tel *telemetry // nil without WithTracing
 }
 
 func newClient(cfg config) *client {
@@ -23,7 +25,7 @@ func newClient(cfg config) *client {
 		cfg.log().Warn("grpcdiag: correlation header is not a valid gRPC metadata key; using the default",
 			slog.String("header", header), slog.String("key", key))
 	}
-	return &client{key: key}
+	return &client{key: key, tel: newTelemetry(cfg, true)}
 }
 
 // outgoing returns ctx with the correlation ID it carries appended to its
@@ -42,12 +44,81 @@ func (c *client) outgoing(ctx context.Context) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, c.key, id)
 }
 
+// outgoingTraced does what outgoing does and also sends the trace context
+// and baggage of ctx, in one step. The caller's own value of the ID key
+// wins, as in outgoing; the trace context of ctx replaces any the caller
+// put in the metadata, so that the next service's span is the child of
+// the client span. The caller's metadata is never modified: gRPC's
+// FromOutgoingContext returns a copy.
+func (c *client) outgoingTraced(ctx context.Context) context.Context {
+	oc := getOutgoing()
+	defer oc.release()
+	c.tel.prop.Inject(ctx, oc)
+	traced := len(oc.pairs)
+	if id, ok := correlation.FromContext(ctx); ok && correlation.Printable(id) && oc.Get(c.key) == "" {
+		oc.pairs = append(oc.pairs, c.key, id)
+	}
+	if len(oc.pairs) == 0 {
+		return ctx
+	}
+
+	md, ok := metadata.FromOutgoingContext(ctx)
+	if !ok {
+		return metadata.AppendToOutgoingContext(ctx, oc.pairs...)
+	}
+	override := false
+	for i := 0; i < traced; i += 2 {
+		override = override || len(md[oc.pairs[i]]) > 0
+	}
+	if !override {
+		pairs := oc.pairs
+		if len(md[c.key]) > 0 && len(pairs) > traced {
+			pairs = pairs[:traced] // the caller's ID wins
+		}
+		if len(pairs) == 0 {
+			return ctx
+		}
+		return metadata.AppendToOutgoingContext(ctx, pairs...)
+	}
+	for i := 0; i < len(oc.pairs); i += 2 {
+		k, v := oc.pairs[i], oc.pairs[i+1]
+		if i >= traced && len(md[k]) > 0 {
+			continue // the caller's ID wins
+		}
+		md[k] = []string{v}
+	}
+	return metadata.NewOutgoingContext(ctx, md)
+}
+
 // unary is the grpc.UnaryClientInterceptor.
 func (c *client) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	return invoker(c.outgoing(ctx), method, req, reply, cc, opts...)
+	if c.tel == nil {
+		return invoker(c.outgoing(ctx), method, req, reply, cc, opts...)
+	}
+	if c.tel.noop {
+		return invoker(c.outgoingTraced(ctx), method, req, reply, cc, opts...)
+	}
+	start := time.Now()
+	ctx, span, m := c.tel.startClient(ctx, method, cc)
+	err := invoker(c.outgoingTraced(ctx), method, req, reply, cc, opts...)
+	c.tel.end(ctx, span, m, start, err, nil)
+	return err
 }
 
 // stream is the grpc.StreamClientInterceptor.
 func (c *client) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-	return streamer(c.outgoing(ctx), desc, cc, method, opts...)
+	if c.tel == nil {
+		return streamer(c.outgoing(ctx), desc, cc, method, opts...)
+	}
+	if c.tel.noop {
+		return streamer(c.outgoingTraced(ctx), desc, cc, method, opts...)
+	}
+	start := time.Now()
+	ctx, span, m := c.tel.startClient(ctx, method, cc)
+	cs, err := streamer(c.outgoingTraced(ctx), desc, cc, method, opts...)
+	if err != nil {
+		c.tel.end(ctx, span, m, start, err, nil)
+		return cs, err
+	}
+	return newClientStream(cs, desc, c.tel, ctx, span, m, start), nil
 }

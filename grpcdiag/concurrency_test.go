@@ -8,10 +8,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 
 	"github.com/reprokit/reprokit/correlation"
 	"github.com/reprokit/reprokit/grpcdiag"
+	"github.com/reprokit/reprokit/tracing"
 )
 
 // TestConcurrentCalls makes unary and streaming calls from many goroutines
@@ -98,4 +101,67 @@ func TestConcurrentDirect(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, uint64(workers*perG*2), st.Generated())
+}
+
+// TestTracingConcurrent makes traced unary and streaming calls, some
+// failing, from many goroutines over one connection, both sides recording
+// into one SDK: every server span must be the child of its own client
+// span, carry its own ID, and the metrics must count every call. Run it
+// with -race.
+func TestTracingConcurrent(t *testing.T) {
+	tel := newTelemetry(t)
+	e := newEnv(t, envConfig{server: []grpcdiag.Option{tel.option()}, client: []grpcdiag.Option{tel.option()}})
+	const (
+		workers = 16
+		perG    = 20
+		total   = workers * perG
+	)
+	services := []string{"", serviceInternal, serviceNotFound}
+	var wg sync.WaitGroup
+	for g := range workers {
+		wg.Go(func() {
+			for i := range perG {
+				id := fmt.Sprintf("g%d-call%d", g, i)
+				c := tracedCalls[(g+i)%len(tracedCalls)]
+				r := c.do(e, correlation.NewContext(context.Background(), id), services[i%len(services)])
+				if r.seenID() != id {
+					t.Errorf("%s %s: handler saw %q (%v)", c.kind, id, r.seenID(), r.err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	spans := tel.ended()
+	require.Len(t, spans, 2*total)
+	clients := map[trace.SpanID]sdktrace.ReadOnlySpan{}
+	for _, s := range spans {
+		if s.SpanKind() == trace.SpanKindClient {
+			clients[s.SpanContext().SpanID()] = s
+		}
+	}
+	require.Len(t, clients, total)
+	ids := map[string]bool{}
+	for _, s := range spans {
+		if s.SpanKind() != trace.SpanKindServer {
+			continue
+		}
+		c, ok := clients[s.Parent().SpanID()]
+		require.True(t, ok, "server span %s has no client parent", s.Name())
+		assert.Equal(t, c.SpanContext().TraceID(), s.SpanContext().TraceID())
+		id := attrs(s.Attributes())[tracing.CorrelationIDKey].AsString()
+		assert.Equal(t, id, attrs(c.Attributes())[tracing.CorrelationIDKey].AsString())
+		assert.False(t, ids[id], "ID %s on two server spans", id)
+		ids[id] = true
+	}
+	for _, name := range []string{"rpc.server.duration", "rpc.client.duration"} {
+		h, _ := tel.histogram(t, name)
+		var n uint64
+		for _, dp := range h.DataPoints {
+			n += dp.Count
+			assert.Equal(t, boundedKeys, keys(dp.Attributes))
+		}
+		assert.Equal(t, uint64(total), n, name)
+		assert.Len(t, h.DataPoints, 2*3, "%s: two methods, three codes", name)
+	}
 }

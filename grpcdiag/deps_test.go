@@ -40,7 +40,8 @@ func TestHTTPOnlyLinksNoGRPC(t *testing.T) {
 
 	httpOnly := []string{
 		"github.com/reprokit/reprokit/correlation",
-		"github.com/reprokit/reprokit", // the whole HTTP stack
+		"github.com/reprokit/reprokit/tracing", // grpc OTLP comes from grpcdiag.WithOTLP
+		"github.com/reprokit/reprokit",         // the whole HTTP stack
 		"github.com/reprokit/reprokit/examples/demo",
 	}
 	for _, pkg := range httpOnly {

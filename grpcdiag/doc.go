@@ -58,6 +58,78 @@
 // value under the key wins; an ID holding bytes outside printable ASCII is
 // not sent, since gRPC would fail the call over it.
 //
+// # Tracing
+//
+// [WithTracing] turns on OpenTelemetry spans and metrics in the same
+// interceptors, configured by the options of package tracing, so that one
+// set of options serves the HTTP middleware and the gRPC interceptors:
+//
+//	traced := grpcdiag.WithTracing(tracing.WithTrustedProxies(proxies...))
+//	srv := grpc.NewServer(grpcdiag.ServerOptions(traced)...)
+//	conn, err := grpc.NewClient(addr, append(grpcdiag.DialOptions(traced),
+//		grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+//
+// Spans are built on the OpenTelemetry API, following the RPC semantic
+// conventions of semconv v1.37.0. Each call gets a server or client span
+// named after its full method without the leading slash,
+// "grpc.health.v1.Health/Check", with rpc.system "grpc", rpc.service,
+// rpc.method, rpc.grpc.status_code, the correlation ID
+// ([tracing.CorrelationIDKey]), network.peer.address and network.peer.port
+// on the server, and server.address and server.port, taken from the
+// connection's canonical target, on the client. A server span is marked as
+// an error only for the codes the conventions name for servers (Unknown,
+// DeadlineExceeded, Unimplemented, Internal, Unavailable, DataLoss): a
+// NotFound is the caller's problem, not the server's. A client span is an
+// error for every code but OK. A panic in a handler is recorded on the
+// server span as an exception event before it continues up the stack,
+// and counted as Unknown. A client stream's span ends when the stream
+// does as its caller sees it (RecvMsg returns an error, io.EOF meaning
+// success, or the one response of a stream that does not stream
+// responses has come) or when the call's context ends.
+//
+// The durations are recorded in the rpc.server.duration and
+// rpc.client.duration histograms, in milliseconds as v1.37.0 says, with
+// bounded attributes only: rpc.system, rpc.service, rpc.method and
+// rpc.grpc.status_code. A client can make a server see method names of
+// its choosing when the server has a grpc.UnknownServiceHandler, so each
+// interceptor keeps series for at most 1024 methods; later ones, and names
+// that are not of the form /service/method in printable ASCII, are
+// recorded as "_OTHER". Status codes above 16, which a hostile server can
+// send, count as Unknown in the metrics. Every string recorded is made
+// valid UTF-8 and capped in length.
+//
+// On the server, the correlation ID is resolved first, so it is on the
+// span, and the handler's context holds both the ID and the span. The
+// caller's traceparent and baggage are read from the incoming metadata
+// under the trust policy of package tracing: by default they are trusted;
+// with [tracing.WithPublicEndpoint], or with [tracing.WithTrustedProxies]
+// for a gRPC peer outside the listed networks, the span starts a new
+// trace linked to the caller's context, this service's sampler alone
+// decides whether it is sampled, and the caller's baggage is dropped.
+//
+// On the client, the span is the child of the span in the call's context,
+// and its trace context and the context's baggage are sent in the
+// outgoing metadata, with the correlation ID, in one step. They replace
+// any trace context the caller put in the metadata, so that the server's
+// span is the child of the client span; the caller's metadata itself is
+// never modified.
+//
+// With the no-op providers of OpenTelemetry, given explicitly, nothing is
+// recorded but the trace context still travels: the server puts a trusted
+// caller's context in the handler's context, and the client sends the
+// context's. Without WithTracing no tracing work is done at all.
+//
+// # OTLP over gRPC
+//
+// Package tracing exports over OTLP/HTTP only, so that a program that does
+// not ask for gRPC links none. [WithOTLP] adds OTEL_EXPORTER_OTLP_PROTOCOL=grpc
+// to [tracing.Setup]:
+//
+//	shutdown, err := tracing.Setup(ctx, grpcdiag.WithOTLP())
+//
+// The OTEL_EXPORTER_OTLP_* variables configure the exporters as they do
+// for HTTP; see [OTLPExporters] for what they mean over gRPC.
+//
 // # Logs
 //
 // The package writes nothing to standard output. Its own rare warnings (a
@@ -72,4 +144,9 @@
 // metadata; a refused ID adds a copy of the incoming metadata. A client
 // call whose context carries an ID costs a copy of its outgoing metadata,
 // if it has any, and the appended pair.
+//
+// Tracing adds, with no-op providers, the extraction of the caller's trace
+// context; with the SDK, the span. The slices a span starts with are
+// pooled, the names and attributes of a method are parsed once, and the
+// attribute set of each metric series is built once.
 package grpcdiag

@@ -10,10 +10,14 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/baggage"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/reprokit/reprokit/correlation"
 	"github.com/reprokit/reprokit/grpcdiag"
@@ -22,9 +26,31 @@ import (
 // Trailer keys by which the test health server reports what its handler
 // saw, so that each call can be checked on its own, concurrently.
 const (
-	trailerID     = "seen-id"         // correlation.FromContext in the handler
-	trailerValues = "seen-key-values" // how many values of the ID key the handler's incoming metadata holds
+	trailerID      = "seen-id"         // correlation.FromContext in the handler
+	trailerValues  = "seen-key-values" // how many values of the ID key the handler's incoming metadata holds
+	trailerTraceID = "seen-trace-id"   // the trace ID of the handler's span, if any
+	trailerSpanID  = "seen-span-id"    // the span ID of the handler's span, if any
+	trailerBaggage = "seen-baggage"    // the handler's baggage, if any
 )
+
+// Service names that make the test health server fail the call with a
+// given status, before Watch sends anything.
+const (
+	serviceInternal = "fail-internal" // codes.Internal
+	serviceNotFound = "fail-notfound" // codes.NotFound
+)
+
+// failure returns the error the handlers return for a request naming
+// service, nil for success.
+func failure(service string) error {
+	switch service {
+	case serviceInternal:
+		return status.Error(codes.Internal, "internal failure")
+	case serviceNotFound:
+		return status.Error(codes.NotFound, "no such service")
+	}
+	return nil
+}
 
 // watchMessages is how many messages Watch sends before it returns.
 const watchMessages = 3
@@ -40,18 +66,24 @@ type healthServer struct {
 	key    string // metadata key of the ID
 }
 
-func (h *healthServer) Check(ctx context.Context, _ *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+func (h *healthServer) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
 	h.logger.InfoContext(ctx, "check")
 	if err := grpc.SetTrailer(ctx, h.seen(ctx)); err != nil {
+		return nil, err
+	}
+	if err := failure(req.GetService()); err != nil {
 		return nil, err
 	}
 	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}, nil
 }
 
-func (h *healthServer) Watch(_ *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
+func (h *healthServer) Watch(req *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
 	ctx := stream.Context()
 	h.logger.InfoContext(ctx, "watch")
 	stream.SetTrailer(h.seen(ctx))
+	if err := failure(req.GetService()); err != nil {
+		return err
+	}
 	for range watchMessages {
 		if err := stream.Send(&healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}); err != nil {
 			return err
@@ -63,7 +95,15 @@ func (h *healthServer) Watch(_ *healthpb.HealthCheckRequest, stream healthpb.Hea
 func (h *healthServer) seen(ctx context.Context) metadata.MD {
 	id, _ := correlation.FromContext(ctx)
 	n := len(metadata.ValueFromIncomingContext(ctx, h.key))
-	return metadata.Pairs(trailerID, id, trailerValues, strconv.Itoa(n))
+	md := metadata.Pairs(trailerID, id, trailerValues, strconv.Itoa(n))
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		md.Set(trailerTraceID, sc.TraceID().String())
+		md.Set(trailerSpanID, sc.SpanID().String())
+	}
+	if b := baggage.FromContext(ctx).String(); b != "" {
+		md.Set(trailerBaggage, b)
+	}
+	return md
 }
 
 // env is a real gRPC server on 127.0.0.1:0 with the health service behind
@@ -75,6 +115,7 @@ type env struct {
 	conn    *grpc.ClientConn
 	health  healthpb.HealthClient
 	key     string
+	addr    string // the server's address, host:port
 }
 
 // envConfig configures newEnv. Its zero value is a default server and
@@ -107,6 +148,7 @@ func newEnv(t testing.TB, c envConfig) *env {
 
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	e.addr = lis.Addr().String()
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
@@ -150,6 +192,14 @@ func (r callResult) seenID() string {
 	return ""
 }
 
+// seen returns the value of a trailer key the handler set, "" if none.
+func (r callResult) seen(key string) string {
+	if v := r.trailer.Get(key); len(v) == 1 {
+		return v[0]
+	}
+	return ""
+}
+
 // seenValues returns how many values of the ID key the handler saw in its
 // incoming metadata, or -1 if it did not say.
 func (r callResult) seenValues() int {
@@ -163,18 +213,26 @@ func (r callResult) seenValues() int {
 }
 
 // check makes a unary Check call.
-func (e *env) check(ctx context.Context) callResult {
+func (e *env) check(ctx context.Context) callResult { return e.checkService(ctx, "") }
+
+// checkService makes a unary Check call for service, which may name one
+// of the failures.
+func (e *env) checkService(ctx context.Context, service string) callResult {
 	var r callResult
-	_, r.err = e.health.Check(ctx, &healthpb.HealthCheckRequest{}, grpc.Header(&r.header), grpc.Trailer(&r.trailer))
+	_, r.err = e.health.Check(ctx, &healthpb.HealthCheckRequest{Service: service}, grpc.Header(&r.header), grpc.Trailer(&r.trailer))
 	return r
 }
 
 // watch makes a server-streaming Watch call and reads it to the end.
-func (e *env) watch(ctx context.Context) callResult {
+func (e *env) watch(ctx context.Context) callResult { return e.watchService(ctx, "") }
+
+// watchService makes a server-streaming Watch call for service, which may
+// name one of the failures, and reads it to the end.
+func (e *env) watchService(ctx context.Context, service string) callResult {
 	var r callResult
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stream, err := e.health.Watch(ctx, &healthpb.HealthCheckRequest{})
+	stream, err := e.health.Watch(ctx, &healthpb.HealthCheckRequest{Service: service})
 	if err != nil {
 		r.err = err
 		return r

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/tracing"
 )
 
 // Option configures the interceptors. The same options are taken by every
@@ -23,6 +24,8 @@ func (f optionFunc) apply(c *config) { f(c) }
 type config struct {
 	correlation []correlation.Option // in the order given, across calls
 	logger      *slog.Logger         // nil means slog.Default() at the time of logging
+	traced      bool                 // WithTracing was given
+	tracing     []tracing.Option     // in the order given, across calls
 }
 
 func newConfig(opts []Option) config {
@@ -71,5 +74,27 @@ func WithLogger(l *slog.Logger) Option {
 		if l != nil {
 			c.logger = l
 		}
+	})
+}
+
+// WithTracing turns on OpenTelemetry spans and the rpc.server.duration and
+// rpc.client.duration metrics, configured by opts, the options of package
+// tracing, applied in order after those of any earlier WithTracing. The
+// ones that matter here are [tracing.WithTracerProvider] and
+// [tracing.WithMeterProvider] (by default the global providers, looked up
+// when the interceptor is built), [tracing.WithPropagator] (by default
+// [tracing.DefaultPropagator]), and, on the server, [tracing.WithPublicEndpoint]
+// and [tracing.WithTrustedProxies] (matched against the gRPC peer address),
+// so one set of options configures the HTTP middleware and the gRPC
+// interceptors alike. The options that concern HTTP only (routes, filters,
+// headers) have no effect. Nil options are ignored.
+//
+// Without WithTracing, which is the default, the interceptors do no
+// tracing work at all: no span, no metric, no propagation. See the package
+// documentation for what is recorded.
+func WithTracing(opts ...tracing.Option) Option {
+	return optionFunc(func(c *config) {
+		c.traced = true
+		c.tracing = append(c.tracing, opts...)
 	})
 }

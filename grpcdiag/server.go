@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -19,7 +20,8 @@ import (
 // returns. It is safe for concurrent use.
 type server struct {
 	res *correlation.Resolver
-	key string // metadata key of the ID, lower case
+	key string     // metadata key of the ID, lower case
+	tel *telemetry // nil without WithTracing
 	cfg config
 }
 
@@ -30,7 +32,7 @@ func newServer(cfg config) *server {
 		cfg.log().Warn("grpcdiag: correlation header is not a valid gRPC metadata key; using the default",
 			slog.String("header", res.Header()), slog.String("key", key))
 	}
-	return &server{res: res, key: key, cfg: cfg}
+	return &server{res: res, key: key, tel: newTelemetry(cfg, false), cfg: cfg}
 }
 
 // begin resolves the ID of the call whose incoming context is ctx and
@@ -54,20 +56,72 @@ func (s *server) begin(ctx context.Context) (context.Context, metadata.MD) {
 }
 
 // unary is the grpc.UnaryServerInterceptor.
-func (s *server) unary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+func (s *server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	ctx, header := s.begin(ctx)
 	if err := grpc.SetHeader(ctx, header); err != nil {
 		s.headerFailed(ctx, err)
 	}
-	return handler(ctx, req)
+	if s.tel == nil {
+		return handler(ctx, req)
+	}
+	var fullMethod string
+	if info != nil {
+		fullMethod = info.FullMethod
+	}
+	return s.tel.serveUnary(ctx, req, fullMethod, handler)
 }
 
 // stream is the grpc.StreamServerInterceptor.
-func (s *server) stream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+func (s *server) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
 	ctx, header := s.begin(ss.Context())
 	if err := ss.SetHeader(header); err != nil {
 		s.headerFailed(ctx, err)
 	}
+	if s.tel == nil {
+		return handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
+	}
+	var fullMethod string
+	if info != nil {
+		fullMethod = info.FullMethod
+	}
+	return s.tel.serveStream(ctx, srv, ss, fullMethod, handler)
+}
+
+// serveUnary runs a unary handler in a server span. ctx already holds the
+// correlation ID. A panic in the handler is recorded and continues.
+func (t *telemetry) serveUnary(ctx context.Context, req any, fullMethod string, handler grpc.UnaryHandler) (resp any, err error) {
+	if t.noop {
+		ctx, _ = t.extract(ctx)
+		return handler(ctx, req)
+	}
+	start := time.Now()
+	ctx, span, m := t.startServer(ctx, fullMethod)
+	defer func() {
+		if p := recover(); p != nil {
+			t.end(ctx, span, m, start, nil, p)
+			panic(p)
+		}
+		t.end(ctx, span, m, start, err, nil)
+	}()
+	return handler(ctx, req)
+}
+
+// serveStream runs a stream handler in a server span, with a stream whose
+// Context is ctx, holding the correlation ID, and the span.
+func (t *telemetry) serveStream(ctx context.Context, srv any, ss grpc.ServerStream, fullMethod string, handler grpc.StreamHandler) (err error) {
+	if t.noop {
+		ctx, _ = t.extract(ctx)
+		return handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
+	}
+	start := time.Now()
+	ctx, span, m := t.startServer(ctx, fullMethod)
+	defer func() {
+		if p := recover(); p != nil {
+			t.end(ctx, span, m, start, nil, p)
+			panic(p)
+		}
+		t.end(ctx, span, m, start, err, nil)
+	}()
 	return handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
 }
 
@@ -89,7 +143,8 @@ type serverStream struct {
 
 var _ grpc.ServerStream = (*serverStream)(nil)
 
-// Context returns the stream's context, carrying the correlation ID.
+// Context returns the stream's context, carrying the correlation ID and,
+// with tracing, the server span.
 func (s *serverStream) Context() context.Context { return s.ctx }
 
 // withoutIncoming returns a copy of ctx whose incoming metadata lacks key

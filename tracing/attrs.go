@@ -6,12 +6,12 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
 
 	"github.com/reprokit/reprokit/internal/redact"
+	"github.com/reprokit/reprokit/internal/safetext"
 )
 
 // CorrelationIDKey is the span attribute that carries the request's
@@ -52,22 +52,7 @@ func method(m string) (attribute.KeyValue, string, bool) {
 
 // clean makes an untrusted value safe to record: valid UTF-8 (OTLP rejects
 // anything else, failing the whole batch) and at most max bytes.
-func clean(s string, max int) string {
-	if len(s) > max {
-		s = s[:max]
-		// Do not leave half a rune at the cut.
-		for i := 0; i < utf8.UTFMax && len(s) > 0; i++ {
-			if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size != 1 {
-				break
-			}
-			s = s[:len(s)-1]
-		}
-	}
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	return s
-}
+func clean(s string, max int) string { return safetext.Clean(s, max) }
 
 // protoVersion returns network.protocol.version for a request: "1.0",
 // "1.1", "2", "3".

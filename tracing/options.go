@@ -226,6 +226,12 @@ func Resolve(opts ...Option) Settings {
 	return s
 }
 
+// Noop reports whether both providers are the OpenTelemetry no-op ones,
+// given explicitly: nothing can be recorded, only context propagated.
+func (s Settings) Noop() bool {
+	return isNoop(config{tp: s.TracerProvider, mp: s.MeterProvider})
+}
+
 // TrustsPeer reports whether the trace context of a caller at addr may be
 // the parent of the server span under these settings. An invalid addr is
 // trusted only when every peer is.

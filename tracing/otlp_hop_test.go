@@ -3,11 +3,15 @@ package tracing
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"go.opentelemetry.io/otel"
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
@@ -163,4 +167,25 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func TestSetupRoutesOTelErrorsToSlog(t *testing.T) {
+	keepGlobals(t)
+	previous := otel.GetErrorHandler()
+	t.Cleanup(func() { otel.SetErrorHandler(previous) })
+
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, nil))
+	shutdown, err := Setup(context.Background(), WithEnvLookup(quietEnv(nil)), WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(context.Background())
+
+	// What the baggage propagator reports for a hostile header.
+	otel.Handle(errors.New("invalid baggage: k=\xff\xfe" + strings.Repeat("x", 4096)))
+	out := buf.String()
+	if !strings.Contains(out, `"msg":"opentelemetry: invalid baggage`) || strings.Contains(out, "\xff") || len(out) > 1024 {
+		t.Errorf("OTel error not logged safely through slog: %q", out)
+	}
 }

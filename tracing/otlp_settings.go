@@ -163,8 +163,8 @@ func (r *envReader) otlpSettings(signal string, protocols map[string]OTLPExporte
 			ok = false
 			switch s.Protocol {
 			case ProtocolGRPC:
-				r.fail(name, v, "OTLP over gRPC is not linked in: pass the option of package grpcdiag "+
-					"(tracing.WithOTLPProtocol) to Setup, or use http/protobuf", ErrUnsupported)
+				r.fail(name, v, "OTLP over gRPC is not linked in: pass grpcdiag.WithOTLP() to Setup, "+
+					"or use http/protobuf", ErrUnsupported)
 			case ProtocolHTTPJSON:
 				r.fail(name, v, "OTLP with JSON bodies is not provided: use http/protobuf", ErrUnsupported)
 			default:

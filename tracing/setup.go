@@ -3,6 +3,7 @@ package tracing
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -152,6 +153,7 @@ func Setup(ctx context.Context, opts ...SetupOption) (shutdown func(context.Cont
 		otel.SetMeterProvider(ps.mp)
 		global.SetLoggerProvider(ps.lp)
 		otel.SetTextMapPropagator(p.propagator)
+		otel.SetErrorHandler(errorLogger{c.logger})
 	}
 	if c.dst != nil {
 		*c.dst = Providers{
@@ -256,4 +258,17 @@ func joinDistinct(errs []error) error {
 		out = append(out, err)
 	}
 	return errors.Join(out...)
+}
+
+// errorLogger is the OpenTelemetry error handler Setup registers: errors go
+// to a slog logger, not to standard error. Their text can quote request
+// data (a malformed baggage header), so it is cleaned and capped.
+type errorLogger struct{ l *slog.Logger }
+
+func (e errorLogger) Handle(err error) {
+	l := e.l
+	if l == nil {
+		l = slog.Default()
+	}
+	l.Warn("opentelemetry: "+clean(err.Error(), 512), slog.String("component", "reprokit/tracing"))
 }

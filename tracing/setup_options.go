@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -31,6 +32,7 @@ type setupConfig struct {
 	global    bool
 	dst       *Providers
 	protocols map[string]OTLPExporters
+	logger    *slog.Logger // nil: slog.Default() when an error is logged
 
 	// Exporters passed in options; a non-nil slice replaces the
 	// exporters of OTEL_*_EXPORTER for that signal.
@@ -220,6 +222,20 @@ func WithOTLPProtocol(protocol string, e OTLPExporters) SetupOption {
 	return setupOptionFunc(func(c *setupConfig) {
 		if protocol != "" {
 			c.protocols[strings.ToLower(protocol)] = e
+		}
+	})
+}
+
+// WithLogger sets where OpenTelemetry's own errors go (an export that
+// failed, malformed baggage on a request) when Setup registers the global
+// providers: Setup routes the global error handler there, as a warning
+// with the error text made safe to log. By default it is slog.Default(),
+// looked up when an error is logged; OpenTelemetry's own default writes
+// to standard error through package log. A nil logger is ignored.
+func WithLogger(l *slog.Logger) SetupOption {
+	return setupOptionFunc(func(c *setupConfig) {
+		if l != nil {
+			c.logger = l
 		}
 	})
 }
