@@ -11,8 +11,9 @@ const (
 
 // Evaluation describes the request a flag is read for, for the providers
 // that decide per request (see [Evaluator]), such as an OpenFeature
-// provider with targeting rules. The middleware of package debugsample
-// puts one in the request's context with [WithEvaluation].
+// provider with targeting rules. Put one in the request's context with
+// [WithEvaluation] (package debugsample does so when given its
+// WithFlagEvaluation option).
 //
 // Attributes come from the request and are as trustworthy as it is:
 // targeting on them selects traffic, it does not authenticate it.

@@ -142,8 +142,8 @@ var (
 // an override) and then kept, so that with no [Evaluator] among the
 // providers, Get takes no lock and makes no allocation (once a key has
 // been read through a Set, which registers it there under a lock): it loads
-// a few atomic pointers and counts the read (see [Stats]); while an override is
-// in force and a clock was given with [WithClock], it also reads the clock.
+// a few atomic pointers; while an override is in force and a clock was
+// given with [WithClock], it also reads the clock.
 // An Evaluator, such as the [OpenFeature] provider, decides per call from
 // ctx and the [Evaluation] in it, and costs what its SDK costs; providers
 // placed before it are still served from the kept values.
