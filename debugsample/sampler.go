@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
@@ -112,7 +113,10 @@ type Sampler struct {
 	cfg    *config
 	static view // the policy when no flags are given
 	rules  ruleCache
-	cap    bucket
+	// flagView is the policy last read from the flags, with the flags'
+	// generation it was read at.
+	flagView atomic.Pointer[flagView]
+	cap      bucket
 }
 
 // NewSampler returns a Sampler configured by opts.

@@ -51,6 +51,9 @@ func TestOpenFeatureTargetingByRoute(t *testing.T) {
 	})
 	debug, rate := Bool("t.of.debug", false), Float("t.of.rate", 0.5)
 	s := NewSet(WithProvider(OpenFeature(client)), WithLogger(new(logRecorder).logger()))
+	if _, cacheable := s.Generation(); cacheable {
+		t.Error("a Set with a per-call evaluator says its values may be cached")
+	}
 
 	checkout := WithEvaluation(context.Background(), Evaluation{Route: "/checkout", Method: "POST"})
 	home := WithEvaluation(context.Background(), Evaluation{Route: "/", Method: "GET"})

@@ -54,6 +54,24 @@ type Set struct {
 	overridesExpired, adminRefused, adminBad atomic.Uint64
 }
 
+// Generation returns a number that changes whenever the values in force
+// may have changed (a provider's values changed, an override was set,
+// cleared or expired), so that a caller reading several flags on every
+// request can keep what it derived from them until the number moves. It
+// reports whether such caching is sound at all: false when an [Evaluator]
+// decides per call. It takes no lock and makes no allocation. On a nil Set
+// it returns 0, true.
+func (s *Set) Generation() (gen uint64, cacheable bool) {
+	if s == nil {
+		return 0, true
+	}
+	st := s.state.Load()
+	if !st.nextExpiry.IsZero() && !s.now().Before(st.nextExpiry) {
+		st = s.expireDue()
+	}
+	return st.gen, s.firstEval == len(s.providers)
+}
+
 // state is one immutable version of what is in force. Every change (an
 // override set, cleared or expired, a provider's values changed) publishes
 // a new state with the next generation number, which tells every kept

@@ -294,3 +294,22 @@ func TestOverrideExpiresByTimer(t *testing.T) {
 	require.NoError(t, s.Clear("t.timer.x", "test"))
 	assert.Equal(t, "stopped", timers[len(timers)-1].state, "no override left: no timer")
 }
+
+func TestGeneration(t *testing.T) {
+	var nilSet *Set
+	if g, ok := nilSet.Generation(); g != 0 || !ok {
+		t.Errorf("nil Set: %d, %v", g, ok)
+	}
+	s := NewSet(WithLogger(new(logRecorder).logger()), WithProvider(Static(map[string]any{"t.gen.a": 1})))
+	g1, ok := s.Generation()
+	if !ok {
+		t.Fatal("a Set without evaluators is not cacheable")
+	}
+	if g2, _ := s.Generation(); g2 != g1 {
+		t.Error("generation moved without a change")
+	}
+	require.NoError(t, s.Override("t.gen.a", 2, time.Minute, "test"))
+	if g3, _ := s.Generation(); g3 == g1 {
+		t.Error("generation did not move on an override")
+	}
+}
