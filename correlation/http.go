@@ -1,6 +1,10 @@
 package correlation
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/reprokit/reprokit/internal/httpreq"
+)
 
 // NewMiddleware returns middleware that gives every request a correlation
 // ID: the incoming one when it is valid and trusted, a new one otherwise
@@ -35,12 +39,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The header value shares the context node's storage: no allocation.
 	// Its capacity is one, so a later Add by the handler copies it.
 	w.Header()[h.res.cfg.header] = ctx.id[:]
-	r = r.WithContext(ctx)
+	inner := r.WithContext(ctx)
 	if out == Rejected {
-		r.Header = r.Header.Clone()
+		inner.Header = r.Header.Clone()
 		for _, name := range h.res.cfg.accept {
-			delete(r.Header, name)
+			delete(inner.Header, name)
 		}
 	}
-	h.next.ServeHTTP(w, r)
+	h.next.ServeHTTP(w, inner)
+	httpreq.PatternBack(r, inner)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/reprokit/reprokit/flags"
+	"github.com/reprokit/reprokit/internal/httpreq"
 	"github.com/reprokit/reprokit/internal/respwriter"
 )
 
@@ -45,7 +46,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	d := h.s.decide(r, ctx)
 	ctx, run := h.s.Begin(ctx, d)
+	outer := r
 	r = r.WithContext(ctx)
+	defer httpreq.PatternBack(outer, r)
 	if d.Mode != Buffered {
 		h.next.ServeHTTP(w, r)
 		return

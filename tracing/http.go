@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/internal/httpreq"
 	"github.com/reprokit/reprokit/internal/respwriter"
 )
 
@@ -119,7 +120,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Nothing is recorded, but the caller's trace context still
 		// reaches the handler's logs and outgoing calls.
 		if ctx := h.extract(r); ctx != r.Context() {
-			r = r.WithContext(ctx)
+			inner := r.WithContext(ctx)
+			h.next.ServeHTTP(w, inner)
+			httpreq.PatternBack(r, inner)
+			return
 		}
 		h.next.ServeHTTP(w, r)
 		return
@@ -127,9 +131,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	ctx, span, k := h.start(r)
 	rw := respwriter.Wrap(w, nil)
+	outer := r
 	r = r.WithContext(ctx)
 
 	defer func() {
+		httpreq.PatternBack(outer, r)
 		status := respwriter.Of(rw).Status()
 		if p := recover(); p != nil {
 			h.finish(ctx, span, r, rw, status, k, start, p)

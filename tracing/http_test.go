@@ -468,3 +468,14 @@ func TestRealServer(t *testing.T) {
 	}
 	srv.Client().CloseIdleConnections()
 }
+
+// TestRouteThroughInnerMiddleware puts a middleware that copies the request
+// between tracing and the router: the span still gets the route.
+func TestRouteThroughInnerMiddleware(t *testing.T) {
+	tel := newTelemetry(t)
+	h := NewHandler(correlation.NewHandler(mux()), tel.options()...)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/orders/9", nil))
+	if s := tel.ended()[0]; s.Name() != "GET /orders/{id}" || attrs(s)["http.route"].AsString() != "/orders/{id}" {
+		t.Errorf("span %q route %q", s.Name(), attrs(s)["http.route"].AsString())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/debugsample"
 	"github.com/reprokit/reprokit/tracing"
 )
 
@@ -25,12 +26,13 @@ type logLine struct {
 func newLogBook() *logBook { return &logBook{} }
 
 // logger returns the logger a service would build in production: JSON to
-// its output, wrapped so that every record carries the trace and span IDs
-// and the correlation ID.
+// its output at level Info, wrapped so that every record carries the trace
+// and span IDs and the correlation ID, and debug records are written only
+// for the requests debug sampling picks.
 func (b *logBook) logger(service string) *slog.Logger {
 	w := &serviceWriter{book: b, service: service}
 	json := slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: dropTime})
-	return slog.New(tracing.NewLogHandler(correlation.NewLogHandler(json))).With("service", service)
+	return slog.New(debugsample.NewLogHandler(tracing.NewLogHandler(correlation.NewLogHandler(json)))).With("service", service)
 }
 
 func (b *logBook) reset() {

@@ -43,12 +43,13 @@ func run(ctx context.Context, out io.Writer) (err error) {
 	defer func() { err = errors.Join(err, frontTel.shutdown(context.WithoutCancel(ctx))) }()
 
 	logs := newLogBook()
-	back, err := startService(ctx, "inventory", newInventory(logs.logger("inventory"), backTel))
+	dbg := newDebugging(logs.logger("admin"))
+	back, err := startService(ctx, "inventory", newInventory(logs.logger("inventory"), backTel, dbg))
 	if err != nil {
 		return err
 	}
 	defer back.stop()
-	front, err := startService(ctx, "checkout", newCheckout(logs.logger("checkout"), back.url, frontTel))
+	front, err := startService(ctx, "checkout", newCheckout(logs.logger("checkout"), back.url, frontTel, dbg))
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,31 @@ func run(ctx context.Context, out io.Writer) (err error) {
 
 	failed := 0
 	fmt.Fprintf(out, "reprokit demo: checkout (%s) calls inventory (%s)\n", front.url, back.url)
-	for i, sc := range scenarios() {
+	all := scenarios()
+	fmt.Fprintf(out, "\nPart 1: one ID and one trace per request, whatever the caller sends\n")
+	for i, sc := range append(all, debugScenarios(dbg)...) {
+		if i == len(all) {
+			fmt.Fprintf(out, "\nPart 2: debug logs for a slice of live traffic, switched at runtime, kept only when the request fails\n")
+		}
+		fmt.Fprintf(out, "\n%d. %s\n", i+1, sc.title)
+		if sc.before != nil {
+			logs.reset()
+			notes, err := sc.before(ctx, front.url)
+			if err != nil {
+				return fmt.Errorf("%s: %w", sc.title, err)
+			}
+			for _, n := range notes {
+				fmt.Fprintf(out, "   operator  %s\n", n)
+			}
+			for _, l := range logs.lines() {
+				if l.service == "admin" {
+					fmt.Fprintf(out, "   %-9s %s\n", l.service, l.text)
+				}
+			}
+			if err := errors.Join(frontTel.flush(ctx), backTel.flush(ctx)); err != nil {
+				return err
+			}
+		}
 		logs.reset()
 		spans.Reset()
 		res, err := sc.send(ctx, front.url)
@@ -66,8 +91,13 @@ func run(ctx context.Context, out io.Writer) (err error) {
 		if err := errors.Join(frontTel.flush(ctx), backTel.flush(ctx)); err != nil {
 			return fmt.Errorf("%s: flushing spans: %w", sc.title, err)
 		}
-		fmt.Fprintf(out, "\n%d. %s\n", i+1, sc.title)
 		fmt.Fprintf(out, "   sent      X-Request-ID: %s\n", sc.describe())
+		if sc.sku != "" {
+			fmt.Fprintf(out, "             sku: %s\n", sc.sku)
+		}
+		if sc.token != nil {
+			fmt.Fprintf(out, "             X-Debug-Token: (a signed token, not shown)\n")
+		}
 		if sc.traceparent != "" {
 			fmt.Fprintf(out, "             traceparent: %s\n", sc.traceparent)
 		}

@@ -22,10 +22,22 @@ func TestDemo(t *testing.T) {
 		"kept order-1001 across the hop and echoed it",
 		`"correlation_id":"order-1001"`,
 		"the same in both services and in the response",
+		"linked to the caller's 4bf92f3577b34da6a3ce929d0e0e4736",
+		"without the operator's token: 403 Forbidden",
+		`"msg":"flags: override set"`,
+		"written after the errors and marked debug_buffered=true",
+		"written live in both services",
+		"the forged token is counted",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
+	}
+	if n := strings.Count(text, "no debug line"); n != 3 {
+		t.Errorf("%d requests without debug lines, want 3 (off, buffered success, forged token):\n%s", n, text)
+	}
+	if strings.Contains(text, adminToken) {
+		t.Error("the operator's secret is printed")
 	}
 	if n := strings.Count(text, "refused; new ID"); n != 2 {
 		t.Errorf("%d hostile IDs refused, want 2:\n%s", n, text)

@@ -27,6 +27,14 @@ type scenario struct {
 	hostile []string
 	// traceparent, if set, is sent as the caller's trace context.
 	traceparent string
+	// sku, if set, is the product ordered.
+	sku string
+	// token, if set, makes the X-Debug-Token to send.
+	token func() (string, error)
+	// before, if set, runs before the request and returns lines to print.
+	before func(ctx context.Context, frontURL string) ([]string, error)
+	// check, if set, judges the outcome after the common checks.
+	check func(res result, lines []logLine) (string, bool)
 }
 
 func scenarios() []scenario {
@@ -91,13 +99,24 @@ func (sc scenario) send(ctx context.Context, baseURL string) (result, error) {
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
 
+	path := "/checkout"
+	if sc.sku != "" {
+		path += "?sku=" + sc.sku
+	}
 	var req strings.Builder
-	fmt.Fprintf(&req, "POST /checkout HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\nConnection: close\r\n", addr)
+	fmt.Fprintf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\nConnection: close\r\n", path, addr)
 	if sc.header != "" {
 		fmt.Fprintf(&req, "X-Request-ID: %s\r\n", sc.header)
 	}
 	if sc.traceparent != "" {
 		fmt.Fprintf(&req, "traceparent: %s\r\n", sc.traceparent)
+	}
+	if sc.token != nil {
+		token, err := sc.token()
+		if err != nil {
+			return result{}, err
+		}
+		fmt.Fprintf(&req, "X-Debug-Token: %s\r\n", token)
 	}
 	req.WriteString("\r\n")
 	if _, err := io.WriteString(conn, req.String()); err != nil {
@@ -167,6 +186,9 @@ func (sc scenario) verdict(res result, lines []logLine, spans tracetest.SpanStub
 				}
 			}
 		}
+	}
+	if sc.check != nil {
+		return sc.check(res, lines)
 	}
 	switch {
 	case sc.header == "":

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/debugsample"
 	"github.com/reprokit/reprokit/tracing"
 )
 
@@ -21,7 +23,10 @@ import (
 // Checkout faces the callers, so its tracing treats every incoming trace
 // context as untrusted (WithPublicEndpoint): a caller cannot choose its
 // trace or force it to be sampled.
-func newCheckout(logger *slog.Logger, inventoryURL string, tel *telemetry) http.Handler {
+//
+// It reads the SKU from the query, and logs debug lines at its decision
+// points; they cost nothing unless debug sampling picks the request.
+func newCheckout(logger *slog.Logger, inventoryURL string, tel *telemetry, dbg *debugging) http.Handler {
 	client := &http.Client{
 		Transport: tracing.NewTransport(correlation.NewTransport(http.DefaultTransport), tel.options()...),
 		Timeout:   5 * time.Second,
@@ -30,7 +35,12 @@ func newCheckout(logger *slog.Logger, inventoryURL string, tel *telemetry) http.
 	mux.HandleFunc("POST /checkout", func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		logger.InfoContext(ctx, "checkout started", "route", r.Pattern)
-		req, err := http.NewRequestWithContext(ctx, "POST", inventoryURL+"/reserve?sku=A-42", nil)
+		sku := r.URL.Query().Get("sku")
+		if !validSKU(sku) {
+			sku = "A-42"
+		}
+		logger.DebugContext(ctx, "cart parsed", "sku", sku, "items", 1)
+		req, err := http.NewRequestWithContext(ctx, "POST", inventoryURL+"/reserve?sku="+sku, nil)
 		if err != nil {
 			logger.ErrorContext(ctx, "building inventory call", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
@@ -43,6 +53,12 @@ func newCheckout(logger *slog.Logger, inventoryURL string, tel *telemetry) http.
 			return
 		}
 		defer resp.Body.Close()
+		logger.DebugContext(ctx, "inventory answered", "status", resp.StatusCode)
+		if resp.StatusCode != http.StatusOK {
+			logger.ErrorContext(ctx, "reservation failed", "sku", sku, "inventory_status", resp.StatusCode)
+			http.Error(w, "reservation failed", http.StatusBadGateway)
+			return
+		}
 		var body struct {
 			Reserved int `json:"reserved"`
 		}
@@ -55,19 +71,58 @@ func newCheckout(logger *slog.Logger, inventoryURL string, tel *telemetry) http.
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"ok":true,"reserved":%d}`+"\n", body.Reserved)
 	})
-	return correlation.NewHandler(tracing.NewHandler(mux, tel.options(tracing.WithPublicEndpoint())...))
+	mux.Handle("/admin/flags", dbg.admin)
+	return correlation.NewHandler(tracing.NewHandler(
+		debugsample.NewHandler(mux, dbg.options()...),
+		tel.options(tracing.WithPublicEndpoint())...))
 }
 
-// newInventory is the back service. It trusts the trace context checkout
-// sends.
-func newInventory(logger *slog.Logger, tel *telemetry) http.Handler {
+// newInventory is the back service. It trusts the trace context and the
+// debug decision checkout sends. It fails for one data shape: a SKU whose
+// stock record has no warehouse, the kind of bug that shows only with
+// production data.
+func newInventory(logger *slog.Logger, tel *telemetry, dbg *debugging) http.Handler {
+	stock := map[string]stockRecord{
+		"A-42": {level: 7, warehouse: "north"},
+		"B-13": {level: 2}, // migrated without a warehouse
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /reserve", func(w http.ResponseWriter, r *http.Request) {
-		logger.InfoContext(r.Context(), "stock reserved", "route", r.Pattern, "sku", r.URL.Query().Get("sku"))
+		ctx := r.Context()
+		sku := r.URL.Query().Get("sku")
+		rec, ok := stock[sku]
+		logger.DebugContext(ctx, "stock record loaded", "sku", sku, "found", ok, "stock", rec.level, "warehouse", rec.warehouse)
+		if !ok || rec.warehouse == "" {
+			logger.ErrorContext(ctx, "cannot reserve stock", "sku", sku, "err", "no warehouse for this SKU")
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		logger.DebugContext(ctx, "reserving", "warehouse", rec.warehouse)
+		logger.InfoContext(ctx, "stock reserved", "route", r.Pattern, "sku", sku)
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"reserved":1}`+"\n")
 	})
-	return correlation.NewHandler(tracing.NewHandler(mux, tel.options()...))
+	return correlation.NewHandler(tracing.NewHandler(
+		debugsample.NewHandler(mux, dbg.options(debugsample.WithTrustedPeers(netip.MustParsePrefix("127.0.0.0/8")))...),
+		tel.options()...))
+}
+
+type stockRecord struct {
+	level     int
+	warehouse string
+}
+
+// validSKU reports whether s looks like a SKU: it goes into a URL.
+func validSKU(s string) bool {
+	if s == "" || len(s) > 16 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // service is one HTTP server on a loopback ephemeral port.
