@@ -12,9 +12,11 @@
 //   - [github.com/reprokit/reprokit/tracing]: OpenTelemetry set up from the
 //     standard OTEL_* variables, server and client spans, trace and span
 //     IDs on log records.
-//   - flags: runtime switches that gate diagnostics without a redeploy.
-//   - debugsample: verbose logs for a slice of live traffic, and debug logs
-//     buffered per request and flushed only when that request fails.
+//   - [github.com/reprokit/reprokit/flags]: runtime switches that gate
+//     diagnostics without a redeploy.
+//   - [github.com/reprokit/reprokit/debugsample]: verbose logs for a slice
+//     of live traffic, and debug logs buffered per request and flushed only
+//     when that request fails.
 //   - capture: redacted request and response records, bounded asynchronous
 //     sinks, replay, the environment each record was taken in, and test
 //     fixtures built from records.
