@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"go.opentelemetry.io/otel/baggage"
 )
 
 // recordingRT remembers the request it was given.
@@ -133,4 +135,30 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+func TestTransportSendsBaggage(t *testing.T) {
+	m, _ := baggage.NewMemberRaw("reprokit.debug", "live")
+	b, _ := baggage.New(m)
+	ctx := baggage.ContextWithBaggage(NewContext(context.Background(), "id-1"), b)
+
+	base := &recordingRT{}
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://b.test/", nil)
+	if _, err := NewTransport(base).RoundTrip(req); err != nil {
+		t.Fatal(err)
+	}
+	if got := base.got.Header.Get("Baggage"); got != "reprokit.debug=live" {
+		t.Errorf("baggage sent = %q", got)
+	}
+	if req.Header.Get("Baggage") != "" {
+		t.Error("caller's request modified")
+	}
+	// A caller's own baggage header is left alone.
+	req.Header.Set("Baggage", "mine=1")
+	if _, err := NewTransport(base).RoundTrip(req); err != nil {
+		t.Fatal(err)
+	}
+	if got := base.got.Header.Get("Baggage"); got != "mine=1" {
+		t.Errorf("baggage sent = %q, want the caller's", got)
+	}
 }
