@@ -328,14 +328,14 @@ func compareAttrs(t *testing.T, signal string, want, got []attribute.KeyValue, l
 		g, ok := gotByKey[kv.Key]
 		switch {
 		case !ok:
-			checkListed(t, lacks, shown, signal, string(kv.Key), "otelhttp sets "+kv.Value.Emit()+", reprokit nothing")
+			checkListed(t, lacks, shown, signal, string(kv.Key), "otelhttp sets "+kv.Value.String()+", reprokit nothing")
 		case g != kv.Value:
-			checkListed(t, lacks, shown, signal, string(kv.Key), "otelhttp sets "+kv.Value.Emit()+", reprokit "+g.Emit())
+			checkListed(t, lacks, shown, signal, string(kv.Key), "otelhttp sets "+kv.Value.String()+", reprokit "+g.String())
 		}
 	}
 	for _, kv := range got {
 		if !wantKeys[kv.Key] {
-			checkListed(t, adds, shown, signal, string(kv.Key), "reprokit sets "+kv.Value.Emit()+", otelhttp nothing")
+			checkListed(t, adds, shown, signal, string(kv.Key), "reprokit sets "+kv.Value.String()+", otelhttp nothing")
 		}
 	}
 }
