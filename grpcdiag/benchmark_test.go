@@ -2,6 +2,7 @@ package grpcdiag_test
 
 import (
 	"context"
+	"math"
 	"net"
 	"net/netip"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
+	"github.com/reprokit/reprokit/debugsample"
 	"github.com/reprokit/reprokit/grpcdiag"
 	"github.com/reprokit/reprokit/tracing"
 )
@@ -56,7 +58,8 @@ func BenchmarkUnaryServerInterceptor(b *testing.B) {
 // correlation ID and a sampled traceparent from a peer: a bare handler
 // call, correlation alone, and correlation with tracing on no-op providers
 // (propagation only) and on the SDK (always sampling, into an exporter
-// that discards, and a manual metric reader).
+// that discards, and a manual metric reader), and debug sampling off (the
+// decision alone) and buffered (every call).
 func BenchmarkUnaryServer(b *testing.B) {
 	ctx := grpc.NewContextWithServerTransportStream(context.Background(), new(discardStream))
 	ctx = peer.NewContext(ctx, &peer.Peer{Addr: net.TCPAddrFromAddrPort(netip.MustParseAddrPort("192.0.2.1:5000"))})
@@ -91,6 +94,16 @@ func BenchmarkUnaryServer(b *testing.B) {
 		}},
 		{"correlation+tracing_sdk", func(b *testing.B) grpc.UnaryServerInterceptor {
 			return grpcdiag.UnaryServerInterceptor(sdk(b))
+		}},
+		{"correlation+debug_off", func(*testing.B) grpc.UnaryServerInterceptor {
+			return grpcdiag.UnaryServerInterceptor(grpcdiag.WithDebugSample())
+		}},
+		{"correlation+debug_buffered", func(*testing.B) grpc.UnaryServerInterceptor {
+			return grpcdiag.UnaryServerInterceptor(grpcdiag.WithDebugSample(debugsample.WithPolicy(
+				debugsample.Policy{BufferedRate: 1, MaxPerSecond: math.Inf(1)})))
+		}},
+		{"correlation+tracing_sdk+debug_off", func(b *testing.B) grpc.UnaryServerInterceptor {
+			return grpcdiag.UnaryServerInterceptor(sdk(b), grpcdiag.WithDebugSample())
 		}},
 	}
 	for _, c := range cases {

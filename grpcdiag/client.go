@@ -14,8 +14,9 @@ import (
 // client is the per-call work of the client interceptors, built once per
 // constructor call. It is safe for concurrent use.
 type client struct {
-	key string     // metadata key of the ID, lower case
-	tel *telemetry // nil without WithTracing
+	key   string     // metadata key of the ID, lower case
+	tel   *telemetry // nil without WithTracing
+	debug bool       // send the debug baggage member: WithDebugSample without a baggage propagator
 }
 
 func newClient(cfg config) *client {
@@ -25,7 +26,9 @@ func newClient(cfg config) *client {
 		cfg.log().Warn("grpcdiag: correlation header is not a valid gRPC metadata key; using the default",
 			slog.String("header", header), slog.String("key", key))
 	}
-	return &client{key: key, tel: newTelemetry(cfg, true)}
+	c := &client{key: key, tel: newTelemetry(cfg, true)}
+	c.debug = cfg.debug && (c.tel == nil || !sendsBaggage(c.tel.prop))
+	return c
 }
 
 // outgoing returns ctx with the correlation ID it carries appended to its
@@ -90,32 +93,42 @@ func (c *client) outgoingTraced(ctx context.Context) context.Context {
 	return metadata.NewOutgoingContext(ctx, md)
 }
 
+// send returns the context a call is made with: ctx with the correlation
+// ID, with WithTracing the trace context and baggage, and with
+// WithDebugSample, when the propagator does not send baggage, the debug
+// baggage member, in its outgoing metadata.
+func (c *client) send(ctx context.Context) context.Context {
+	if c.tel == nil {
+		ctx = c.outgoing(ctx)
+	} else {
+		ctx = c.outgoingTraced(ctx)
+	}
+	if c.debug {
+		ctx = outgoingDebug(ctx)
+	}
+	return ctx
+}
+
 // unary is the grpc.UnaryClientInterceptor.
 func (c *client) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-	if c.tel == nil {
-		return invoker(c.outgoing(ctx), method, req, reply, cc, opts...)
-	}
-	if c.tel.noop {
-		return invoker(c.outgoingTraced(ctx), method, req, reply, cc, opts...)
+	if c.tel == nil || c.tel.noop {
+		return invoker(c.send(ctx), method, req, reply, cc, opts...)
 	}
 	start := time.Now()
 	ctx, span, m := c.tel.startClient(ctx, method, cc)
-	err := invoker(c.outgoingTraced(ctx), method, req, reply, cc, opts...)
+	err := invoker(c.send(ctx), method, req, reply, cc, opts...)
 	c.tel.end(ctx, span, m, start, err, nil)
 	return err
 }
 
 // stream is the grpc.StreamClientInterceptor.
 func (c *client) stream(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
-	if c.tel == nil {
-		return streamer(c.outgoing(ctx), desc, cc, method, opts...)
-	}
-	if c.tel.noop {
-		return streamer(c.outgoingTraced(ctx), desc, cc, method, opts...)
+	if c.tel == nil || c.tel.noop {
+		return streamer(c.send(ctx), desc, cc, method, opts...)
 	}
 	start := time.Now()
 	ctx, span, m := c.tel.startClient(ctx, method, cc)
-	cs, err := streamer(c.outgoingTraced(ctx), desc, cc, method, opts...)
+	cs, err := streamer(c.send(ctx), desc, cc, method, opts...)
 	if err != nil {
 		c.tel.end(ctx, span, m, start, err, nil)
 		return cs, err

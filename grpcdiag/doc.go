@@ -130,6 +130,90 @@
 // The OTEL_EXPORTER_OTLP_* variables configure the exporters as they do
 // for HTTP; see [OTLPExporters] for what they mean over gRPC.
 //
+// # Debug sampling
+//
+// [WithDebugSample] brings package debugsample to gRPC: each call gets a
+// debug mode, off, buffered or live, and the debug records its handler
+// logs through [debugsample.NewLogHandler] are dropped, kept until the
+// call fails, or written at once. The options are those of package
+// debugsample, so one set serves the HTTP middleware and the gRPC
+// interceptors:
+//
+//	debug := grpcdiag.WithDebugSample(
+//		debugsample.WithFlags(set),     // the policy, changed at runtime
+//		debugsample.WithTokenKeys(key), // signed per-call overrides
+//		debugsample.WithTrustedPeers(netip.MustParsePrefix("10.0.0.0/8")),
+//	)
+//	srv := grpc.NewServer(grpcdiag.ServerOptions(traced, debug)...)
+//	conn, err := grpc.NewClient(addr, append(grpcdiag.DialOptions(traced, debug),
+//		grpc.WithTransportCredentials(insecure.NewCredentials()))...)
+//
+// On the server, the call is decided after the correlation ID is resolved
+// and the span started, so the decision is drawn from the call's trace ID
+// (see "Determinism" in package debugsample), and before the handler and
+// any interceptor chained after these. The one [debugsample.Sampler] of
+// the interceptor decides on a view of the call as an HTTP request:
+// method POST, as gRPC sends every call; path the full method, such as
+// "/grpc.health.v1.Health/Check"; Host the :authority; RemoteAddr the
+// peer's address; and for headers the incoming metadata under canonical
+// names, but for pseudo-headers and binary (-bin) keys. Rules and token
+// scopes are therefore ServeMux patterns over method names:
+// "/grpc.health.v1.Health/" is a service, "/grpc.health.v1.Health/Check"
+// a method, and a rule's header condition reads a metadata key. A debug
+// token travels in the metadata key x-debug-token, the lower-case form of
+// [debugsample.DefaultTokenHeader] (or of the header named with
+// [debugsample.WithTokenHeader]); a forged, expired, malformed or
+// out-of-scope one is ignored and counted. The debug baggage member
+// ([debugsample.BaggageKey]) is honoured only from a peer inside
+// [debugsample.WithTrustedPeers], matched against the gRPC peer address,
+// none by default; from any other it is ignored, counted, and removed
+// from the handler's baggage so that it travels no further.
+//
+// The handler's context carries the decision (a streaming handler finds
+// it in the stream's Context), where [debugsample.NewLogHandler],
+// [debugsample.FromContext] and [debugsample.Flush] find it. A buffered
+// call's records are written, marked debug_buffered=true, if the call
+// fails, and dropped otherwise. A call fails if its handler panics (the
+// panic goes on up the stack untouched), if it is slower than
+// [debugsample.WithLatencyThreshold], or if the failure predicate of
+// [debugsample.WithFailure] says so of the HTTP status that google.rpc.Code
+// gives the call's status code:
+//
+//	200  OK
+//	400  InvalidArgument, FailedPrecondition, OutOfRange
+//	401  Unauthenticated
+//	403  PermissionDenied
+//	404  NotFound
+//	409  AlreadyExists, Aborted
+//	429  ResourceExhausted
+//	499  Canceled
+//	500  Unknown, Internal, DataLoss, and codes above 16
+//	501  Unimplemented
+//	503  Unavailable
+//	504  DeadlineExceeded
+//
+// The default predicate, a status of 500 or more, thus flushes the calls
+// that ended with a code that means the server failed, the ones a server
+// span marks as an error (Unknown, DeadlineExceeded, Unimplemented,
+// Internal, Unavailable, DataLoss), and drops those of a NotFound, which
+// is the caller's problem. An error that carries no status counts as
+// gRPC sends it: a context error as Canceled or DeadlineExceeded, any
+// other as Unknown.
+//
+// On the client, the decision goes to the next service: [debugsample.Sampler.Begin]
+// put it in the context's W3C baggage, so with [WithTracing] the
+// propagator sends it with the rest of the baggage. Without WithTracing
+// (or with a propagator that does not send baggage), WithDebugSample on
+// the client sends the debug member alone, as a baggage value of its own;
+// a member the caller put in the outgoing metadata wins. The next
+// service honours it if it trusts the caller.
+//
+// [ServerOptions] builds one Sampler for both interceptors, so unary and
+// streaming calls share one rate cap; to read its counts, pass a
+// [debugsample.Stats] of your own with [debugsample.WithStats], which may
+// be shared with the HTTP middleware. Without WithDebugSample no debug
+// sampling work is done at all.
+//
 // # Logs
 //
 // The package writes nothing to standard output. Its own rare warnings (a
@@ -149,4 +233,12 @@
 // context; with the SDK, the span. The slices a span starts with are
 // pooled, the names and attributes of a method are parsed once, and the
 // attribute set of each metric series is built once.
+//
+// Debug sampling adds, per server call, the request view (a copy of the
+// incoming metadata, which becomes its header, the URL and the request),
+// the decision, which allocates nothing more when the call carries no
+// token or debug baggage, and the context node of
+// [debugsample.Sampler.Begin]; a sampled call adds its baggage and,
+// buffered, its buffer. On the client it adds, for a call whose context
+// holds the debug member, the appended metadata pair.
 package grpcdiag

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/debugsample"
 	"github.com/reprokit/reprokit/grpcdiag"
 )
 
@@ -31,6 +32,7 @@ const (
 	trailerTraceID = "seen-trace-id"   // the trace ID of the handler's span, if any
 	trailerSpanID  = "seen-span-id"    // the span ID of the handler's span, if any
 	trailerBaggage = "seen-baggage"    // the handler's baggage, if any
+	trailerDebug   = "seen-debug"      // the handler's debug decision, "mode/reason", if any
 )
 
 // Service names that make the test health server fail the call with a
@@ -59,17 +61,26 @@ var errShortWatch = errors.New("watch: wrong number of messages")
 
 // healthServer implements the standard health service. Its handlers read
 // the correlation ID from their context, log through the correlation log
-// handler, and report what they saw in the trailer.
+// handler (a debug line, then an info line), and report what they saw in
+// the trailer. With next, Check and Watch make the same call to next with
+// their context, as a service that calls another.
 type healthServer struct {
 	healthpb.UnimplementedHealthServer
 	logger *slog.Logger
-	key    string // metadata key of the ID
+	key    string                // metadata key of the ID
+	next   healthpb.HealthClient // nil: no downstream call
 }
 
 func (h *healthServer) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
+	h.logger.DebugContext(ctx, "check detail")
 	h.logger.InfoContext(ctx, "check")
 	if err := grpc.SetTrailer(ctx, h.seen(ctx)); err != nil {
 		return nil, err
+	}
+	if h.next != nil {
+		if _, err := h.next.Check(ctx, req); err != nil {
+			return nil, err
+		}
 	}
 	if err := failure(req.GetService()); err != nil {
 		return nil, err
@@ -79,10 +90,16 @@ func (h *healthServer) Check(ctx context.Context, req *healthpb.HealthCheckReque
 
 func (h *healthServer) Watch(req *healthpb.HealthCheckRequest, stream healthpb.Health_WatchServer) error {
 	ctx := stream.Context()
+	h.logger.DebugContext(ctx, "watch detail")
 	h.logger.InfoContext(ctx, "watch")
 	stream.SetTrailer(h.seen(ctx))
 	if err := failure(req.GetService()); err != nil {
 		return err
+	}
+	if h.next != nil {
+		if err := drain(h.next.Watch(ctx, req)); err != nil {
+			return err
+		}
 	}
 	for range watchMessages {
 		if err := stream.Send(&healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}); err != nil {
@@ -90,6 +107,22 @@ func (h *healthServer) Watch(req *healthpb.HealthCheckRequest, stream healthpb.H
 		}
 	}
 	return nil
+}
+
+// drain reads a Watch stream to its end, and returns its error, nil for
+// io.EOF.
+func drain(stream healthpb.Health_WatchClient, err error) error {
+	if err != nil {
+		return err
+	}
+	for {
+		if _, err := stream.Recv(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 func (h *healthServer) seen(ctx context.Context) metadata.MD {
@@ -102,6 +135,9 @@ func (h *healthServer) seen(ctx context.Context) metadata.MD {
 	}
 	if b := baggage.FromContext(ctx).String(); b != "" {
 		md.Set(trailerBaggage, b)
+	}
+	if d, ok := debugsample.FromContext(ctx); ok {
+		md.Set(trailerDebug, d.Mode.String()+"/"+d.Reason.String())
 	}
 	return md
 }
@@ -124,7 +160,9 @@ type envConfig struct {
 	server     []grpcdiag.Option
 	client     []grpcdiag.Option
 	grpcServer []grpc.ServerOption
-	key        string // metadata key the handlers look at; DefaultMetadataKey if empty
+	key        string                // metadata key the handlers look at; DefaultMetadataKey if empty
+	debugLog   bool                  // the handlers log through debugsample.NewLogHandler
+	next       healthpb.HealthClient // Check calls it first; nil for none
 }
 
 // newEnv starts the server and connects the client; both are stopped when
@@ -144,7 +182,11 @@ func newEnv(t testing.TB, c envConfig) *env {
 
 	sopts := append([]grpcdiag.Option{lib, grpcdiag.WithCorrelation(correlation.WithStats(e.stats))}, c.server...)
 	srv := grpc.NewServer(append(grpcdiag.ServerOptions(sopts...), c.grpcServer...)...)
-	healthpb.RegisterHealthServer(srv, &healthServer{logger: handlerLogger(e.logs), key: e.key})
+	logger := handlerLogger(e.logs)
+	if c.debugLog {
+		logger = debugLogger(e.logs)
+	}
+	healthpb.RegisterHealthServer(srv, &healthServer{logger: logger, key: e.key, next: c.next})
 
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

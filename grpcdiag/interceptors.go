@@ -7,12 +7,16 @@ import "google.golang.org/grpc"
 // in the handler's context and echoes it in the response header metadata.
 // With [WithTracing], it also runs the handler in a server span, child of
 // or linked to the caller's trace context as the trust policy says, and
-// records rpc.server.duration.
+// records rpc.server.duration. With [WithDebugSample], it then decides
+// the call's debug mode, puts it in the handler's context and, for a
+// buffered call, flushes or drops its debug records when the handler
+// returns or panics.
 //
 // Each call of a constructor builds its own state: called separately,
 // UnaryServerInterceptor and [StreamServerInterceptor] count into separate
-// [correlation.Stats] unless both are given [correlation.WithStats].
-// [ServerOptions] builds one state for both.
+// [correlation.Stats] unless both are given [correlation.WithStats], and
+// with [WithDebugSample] have a debug rate cap each. [ServerOptions]
+// builds one state for both.
 func UnaryServerInterceptor(opts ...Option) grpc.UnaryServerInterceptor {
 	return newServer(newConfig(opts)).unary
 }
@@ -32,7 +36,9 @@ func StreamServerInterceptor(opts ...Option) grpc.StreamServerInterceptor {
 // an ID holding bytes outside printable ASCII is not sent, since gRPC would
 // fail the call. With [WithTracing], it also wraps the call in a client
 // span, child of the context's span, sends its trace context and the
-// context's baggage, and records rpc.client.duration.
+// context's baggage, and records rpc.client.duration. With
+// [WithDebugSample] and without WithTracing, it sends the debug baggage
+// member of the context, if any.
 func UnaryClientInterceptor(opts ...Option) grpc.UnaryClientInterceptor {
 	return newClient(newConfig(opts)).unary
 }

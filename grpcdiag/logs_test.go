@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/debugsample"
 )
 
 // uuidV7 matches the text form of a UUIDv7, the shape of correlation.NewID.
@@ -41,6 +42,13 @@ func (b *syncBuffer) Bytes() []byte {
 // buf, stamped with the correlation ID of each record's context.
 func handlerLogger(buf *syncBuffer) *slog.Logger {
 	return slog.New(correlation.NewLogHandler(slog.NewJSONHandler(buf, nil)))
+}
+
+// debugLogger returns handlerLogger's logger with debugsample's log handler
+// on top, at Info as in production: a call's debug lines are written when
+// its decision says so.
+func debugLogger(buf *syncBuffer) *slog.Logger {
+	return slog.New(debugsample.NewLogHandler(correlation.NewLogHandler(slog.NewJSONHandler(buf, nil))))
 }
 
 // libLogger returns a logger for the package's own warnings, into buf.

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/debugsample"
 	"github.com/reprokit/reprokit/tracing"
 )
 
@@ -26,6 +27,8 @@ type config struct {
 	logger      *slog.Logger         // nil means slog.Default() at the time of logging
 	traced      bool                 // WithTracing was given
 	tracing     []tracing.Option     // in the order given, across calls
+	debug       bool                 // WithDebugSample was given
+	debugsample []debugsample.Option // in the order given, across calls
 }
 
 func newConfig(opts []Option) config {
@@ -96,5 +99,42 @@ func WithTracing(opts ...tracing.Option) Option {
 	return optionFunc(func(c *config) {
 		c.traced = true
 		c.tracing = append(c.tracing, opts...)
+	})
+}
+
+// WithDebugSample turns on the debug decision of package debugsample,
+// configured by opts, the options of package debugsample, applied in
+// order after those of any earlier WithDebugSample. See "Debug sampling"
+// in the package documentation.
+//
+// On the server, each call is decided by one [debugsample.Sampler], built
+// when the interceptor is, and its handler's context carries the decision,
+// which [debugsample.NewLogHandler] applies to the records logged with it.
+// The options that matter are those of the Sampler:
+// [debugsample.WithPolicy] or [debugsample.WithFlags] (rules match a
+// request view of the call: method POST, path the full method, headers the
+// incoming metadata), [debugsample.WithTokenKeys] and
+// [debugsample.WithTokenHeader] (its lower-case form is the metadata key;
+// by default x-debug-token), [debugsample.WithTrustedPeers] (matched
+// against the gRPC peer address), [debugsample.WithFailure] (given the
+// request view and the HTTP status of the call's status code, as the
+// package documentation lists them), [debugsample.WithLatencyThreshold],
+// [debugsample.WithBufferLimits], [debugsample.WithStats], without which
+// the counts are kept but cannot be read, [debugsample.WithDecisionHook]
+// (given the request view) and [debugsample.WithClock].
+// [debugsample.WithFlagEvaluation] has no effect: it belongs to the HTTP
+// middleware.
+//
+// On the client the options are ignored: WithDebugSample makes the client
+// interceptors send the debug baggage member of the call's context
+// ([debugsample.BaggageKey]) when [WithTracing] does not, so that the
+// next service gets the decision.
+//
+// Without WithDebugSample, which is the default, the interceptors do no
+// debug sampling work at all. Nil options are ignored.
+func WithDebugSample(opts ...debugsample.Option) Option {
+	return optionFunc(func(c *config) {
+		c.debug = true
+		c.debugsample = append(c.debugsample, opts...)
 	})
 }

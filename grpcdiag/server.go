@@ -20,8 +20,9 @@ import (
 // returns. It is safe for concurrent use.
 type server struct {
 	res *correlation.Resolver
-	key string     // metadata key of the ID, lower case
-	tel *telemetry // nil without WithTracing
+	key string         // metadata key of the ID, lower case
+	tel *telemetry     // nil without WithTracing
+	dbg *debugSampling // nil without WithDebugSample
 	cfg config
 }
 
@@ -32,7 +33,7 @@ func newServer(cfg config) *server {
 		cfg.log().Warn("grpcdiag: correlation header is not a valid gRPC metadata key; using the default",
 			slog.String("header", res.Header()), slog.String("key", key))
 	}
-	return &server{res: res, key: key, tel: newTelemetry(cfg, false), cfg: cfg}
+	return &server{res: res, key: key, tel: newTelemetry(cfg, false), dbg: newDebugSampling(cfg), cfg: cfg}
 }
 
 // begin resolves the ID of the call whose incoming context is ctx and
@@ -61,12 +62,18 @@ func (s *server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo,
 	if err := grpc.SetHeader(ctx, header); err != nil {
 		s.headerFailed(ctx, err)
 	}
-	if s.tel == nil {
+	if s.tel == nil && s.dbg == nil {
 		return handler(ctx, req)
 	}
 	var fullMethod string
 	if info != nil {
 		fullMethod = info.FullMethod
+	}
+	if s.dbg != nil {
+		handler = s.dbg.unary(fullMethod, handler)
+	}
+	if s.tel == nil {
+		return handler(ctx, req)
 	}
 	return s.tel.serveUnary(ctx, req, fullMethod, handler)
 }
@@ -77,12 +84,18 @@ func (s *server) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerIn
 	if err := ss.SetHeader(header); err != nil {
 		s.headerFailed(ctx, err)
 	}
-	if s.tel == nil {
+	if s.tel == nil && s.dbg == nil {
 		return handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
 	}
 	var fullMethod string
 	if info != nil {
 		fullMethod = info.FullMethod
+	}
+	if s.dbg != nil {
+		handler = s.dbg.stream(fullMethod, handler)
+	}
+	if s.tel == nil {
+		return handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
 	}
 	return s.tel.serveStream(ctx, srv, ss, fullMethod, handler)
 }
@@ -144,7 +157,7 @@ type serverStream struct {
 var _ grpc.ServerStream = (*serverStream)(nil)
 
 // Context returns the stream's context, carrying the correlation ID and,
-// with tracing, the server span.
+// with tracing, the server span and, with debug sampling, the decision.
 func (s *serverStream) Context() context.Context { return s.ctx }
 
 // withoutIncoming returns a copy of ctx whose incoming metadata lacks key
