@@ -32,6 +32,13 @@ func NewHandler(h http.Handler, opts ...Option) http.Handler {
 	return NewMiddleware(opts...)(h)
 }
 
+// Handler wraps next in the middleware of [NewMiddleware] with this
+// Sampler, for when the Sampler is also used elsewhere, such as with
+// [Sampler.PreStart].
+func (s *Sampler) Handler(next http.Handler) http.Handler {
+	return &handler{s: s, next: next}
+}
+
 type handler struct {
 	s    *Sampler
 	next http.Handler

@@ -117,6 +117,9 @@ type Sampler struct {
 	// generation it was read at.
 	flagView atomic.Pointer[flagView]
 	cap      bucket
+	// preStarted is set once PreStart has been called, so that requests
+	// of a Sampler that never uses it skip looking for its result.
+	preStarted atomic.Bool
 }
 
 // NewSampler returns a Sampler configured by opts.
@@ -158,45 +161,72 @@ func (s *Sampler) Stats() *Stats { return s.cfg.stats }
 // allocate.
 func (s *Sampler) Decide(r *http.Request) Decision { return s.decide(r, r.Context()) }
 
-// decide is Decide with the context to read flags and IDs from.
+// decide is Decide with the context to read flags and IDs from. When
+// PreStart classified the request already (its result is in ctx), that
+// classification is completed rather than made again.
 func (s *Sampler) decide(r *http.Request, ctx context.Context) Decision {
-	var d Decision
+	if s.preStarted.Load() {
+		if c, ok := preFrom(ctx, s); ok {
+			return s.complete(r, ctx, c)
+		}
+	}
+	return s.complete(r, ctx, s.classify(r, ctx))
+}
+
+// classification is the part of a decision that needs only the request:
+// a mode set by a token or trusted baggage, or else the rates that apply
+// (a rule's or the policy's) and the reason they would give.
+type classification struct {
+	d              Decision
+	live, buffered float64
+	reason         Reason
+}
+
+// classify verifies the token, reads trusted baggage and matches the rules.
+func (s *Sampler) classify(r *http.Request, ctx context.Context) classification {
+	var c classification
 	if values := r.Header[s.cfg.tokenHeader]; len(values) > 0 {
 		if why := verifyToken(values, s.cfg.keys, s.cfg.now(), s.cfg.maxTTL, r); why == 0 {
-			d.Mode, d.Reason = Live, ReasonToken
+			c.d.Mode, c.d.Reason = Live, ReasonToken
 			s.cfg.stats.tokensAccepted.Add(1)
 		} else {
-			d.Token = why
+			c.d.Token = why
 			s.cfg.stats.tokensRefused[why].Add(1)
 		}
 	}
 	if values := r.Header["Baggage"]; len(values) > 0 && mentions(values, BaggageKey) {
 		if m, ok := s.trustedBaggage(ctx, r, values); ok {
-			if d.Mode == Off && m != Off {
-				d.Mode, d.Reason = m, ReasonBaggage
+			if c.d.Mode == Off && m != Off {
+				c.d.Mode, c.d.Reason = m, ReasonBaggage
 			}
 		} else {
 			s.cfg.stats.baggageIgnored.Add(1)
 		}
-		d.stripBaggage = true
+		c.d.stripBaggage = true
 	}
-	if d.Mode == Off {
-		var live, buffered float64
-		reason := ReasonRule
+	if c.d.Mode == Off {
+		c.reason = ReasonRule
 		if rule := s.rulesIn(ctx).match(r); rule != nil {
-			live, buffered = rule.live, rule.buffered
+			c.live, c.buffered = rule.live, rule.buffered
 		} else {
-			live, buffered = s.ratesIn(ctx)
-			reason = ReasonRate
+			c.live, c.buffered = s.ratesIn(ctx)
+			c.reason = ReasonRate
 		}
-		if live > 0 || buffered > 0 {
-			u := unit(draw(ctx))
-			switch {
-			case u < live:
-				d.Mode, d.Reason = Live, reason
-			case u < live+buffered:
-				d.Mode, d.Reason = Buffered, reason
-			}
+	}
+	return c
+}
+
+// complete draws the rates of c from the IDs in ctx, applies the rate cap,
+// and counts the decision.
+func (s *Sampler) complete(r *http.Request, ctx context.Context, c classification) Decision {
+	d := c.d
+	if d.Mode == Off && (c.live > 0 || c.buffered > 0) {
+		u := unit(draw(ctx))
+		switch {
+		case u < c.live:
+			d.Mode, d.Reason = Live, c.reason
+		case u < c.live+c.buffered:
+			d.Mode, d.Reason = Buffered, c.reason
 		}
 	}
 	if d.Mode != Off && !s.cap.allow(s.cfg.now(), s.capIn(ctx)) {

@@ -23,10 +23,10 @@ const ModeAttribute = attribute.Key("reprokit.debug")
 // and, through the sampled flag of traceparent, the spans of the services
 // called (with a parent-based sampler there). The server span of
 // tracing.NewMiddleware starts before the decision, since the decision is
-// drawn from that span's trace ID, and is sampled as base says: when base
-// drops it, the live request's spans are in the trace under a parent that
-// is not. A fused stack that decides before starting the server span,
-// and passes the context from [Sampler.Begin] to it, gets that span too.
+// drawn from that span's trace ID: to record it too, give tracing the
+// Sampler's [Sampler.PreStart] (tracing.WithPreStart), which classifies
+// the request before the span starts; TraceSampler then draws the rates
+// on the new span's trace ID exactly as the decision will.
 //
 // A span sampled for a live request gets the attribute [ModeAttribute].
 // TraceSampler panics if base is nil.
@@ -44,7 +44,13 @@ type traceSampler struct {
 var liveAttrs = []attribute.KeyValue{ModeAttribute.String("live")}
 
 func (s *traceSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
-	if r := runFrom(p.ParentContext); r != nil && r.mode == Live {
+	live := false
+	if r := runFrom(p.ParentContext); r != nil {
+		live = r.mode == Live
+	} else {
+		live = preLive(p.ParentContext, func() uint64 { return HashTraceID(p.TraceID) })
+	}
+	if live {
 		return sdktrace.SamplingResult{
 			Decision:   sdktrace.RecordAndSample,
 			Attributes: liveAttrs,

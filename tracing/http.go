@@ -209,6 +209,12 @@ func (s *server) start(r *http.Request) (context.Context, trace.Span, seriesKey)
 		k.route = routeOf(r.Pattern)
 	}
 
+	if s.cfg.preStart != nil {
+		if pctx := s.cfg.preStart(r, ctx); pctx != nil {
+			ctx = pctx
+		}
+	}
+
 	sc := getScratch()
 	defer sc.release()
 	attrs := append(sc.attrs,

@@ -1,6 +1,7 @@
 package tracing
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"net/textproto"
@@ -30,6 +31,7 @@ type config struct {
 	prop      propagation.TextMapPropagator
 	routeFunc func(*http.Request) string
 	filter    func(*http.Request) bool
+	preStart  func(*http.Request, context.Context) context.Context
 
 	public        bool
 	restrictPeers bool
@@ -133,6 +135,22 @@ func WithFilter(keep func(*http.Request) bool) Option {
 	return optionFunc(func(c *config) {
 		if keep != nil {
 			c.filter = keep
+		}
+	})
+}
+
+// WithPreStart runs hook for every traced request after the caller's trace
+// context is extracted and before the server span starts; the context it
+// returns is the span's parent context, and so the handler's. It is how
+// another layer puts in the context what the tracer provider's sampler
+// must see to decide on the server span itself, as package debugsample
+// does with Sampler.PreStart so that a live debug request's server span is
+// recorded. The hook must return ctx or a context derived from it. By
+// default there is none. A nil hook is ignored.
+func WithPreStart(hook func(r *http.Request, ctx context.Context) context.Context) Option {
+	return optionFunc(func(c *config) {
+		if hook != nil {
+			c.preStart = hook
 		}
 	})
 }
