@@ -206,9 +206,21 @@ func (s *Sampler) classify(r *http.Request, ctx context.Context) classification 
 	}
 	if c.d.Mode == Off {
 		c.reason = ReasonRule
-		if rule := s.rulesIn(ctx).match(r); rule != nil {
-			c.live, c.buffered = rule.live, rule.buffered
+		// The policy kept for the flags' generation is loaded once;
+		// without one (a per-call Evaluator) each flag is read as needed.
+		v := s.cachedView(ctx)
+		var rules *ruleSet
+		if v != nil {
+			rules = v.rules
 		} else {
+			rules = s.rulesIn(ctx)
+		}
+		switch rule := rules.match(r); {
+		case rule != nil:
+			c.live, c.buffered = rule.live, rule.buffered
+		case v != nil:
+			c.live, c.buffered, c.reason = v.live, v.buffered, ReasonRate
+		default:
 			c.live, c.buffered = s.ratesIn(ctx)
 			c.reason = ReasonRate
 		}
