@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"net/textproto"
 	"strings"
+
+	"github.com/reprokit/reprokit/internal/httpreq"
 )
 
 // Option configures the middleware, the transport and the [Resolver].
@@ -46,7 +48,7 @@ func newConfig(opts []Option) config {
 	extra := c.accept
 	c.accept = []string{c.header}
 	for _, name := range extra {
-		if !validHeaderName(name) {
+		if !httpreq.ValidToken(name) {
 			continue
 		}
 		name = textproto.CanonicalMIMEHeaderKey(name)
@@ -65,7 +67,7 @@ func newConfig(opts []Option) config {
 // The default is [DefaultHeader]. An empty or malformed name is ignored.
 func WithHeader(name string) Option {
 	return optionFunc(func(c *config) {
-		if validHeaderName(name) {
+		if httpreq.ValidToken(name) {
 			c.header = textproto.CanonicalMIMEHeaderKey(name)
 		}
 	})
@@ -142,34 +144,6 @@ func WithStats(s *Stats) Option {
 		}
 	})
 }
-
-// validHeaderName reports whether name is a non-empty HTTP token.
-func validHeaderName(name string) bool {
-	if name == "" || len(name) > 256 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		if !tokenByte[name[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// tokenByte marks the bytes allowed in an HTTP token (RFC 9110, 5.6.2).
-var tokenByte = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()
 
 func containsString(list []string, s string) bool {
 	for _, v := range list {

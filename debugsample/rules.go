@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/reprokit/reprokit/internal/httpreq"
 )
 
 // The rules are matched by this file's own matcher rather than by an
@@ -304,7 +306,7 @@ func compileRule(r Rule) (compiledRule, error) {
 	switch {
 	case r.Method == "":
 	case p.method == "":
-		if !validHeaderName(r.Method) { // a method is a token, as a header name is
+		if !httpreq.ValidToken(r.Method) { // a method is a token, as a header name is
 			return c, fmt.Errorf("debugsample: invalid rule method %q", r.Method)
 		}
 		p.method = r.Method
@@ -315,7 +317,7 @@ func compileRule(r Rule) (compiledRule, error) {
 		c.pat = p // anything but "/": a condition worth checking
 	}
 	if r.Header != "" {
-		if !validHeaderName(r.Header) {
+		if !httpreq.ValidToken(r.Header) {
 			return c, fmt.Errorf("debugsample: invalid rule header %q", r.Header)
 		}
 		c.header = textproto.CanonicalMIMEHeaderKey(r.Header)
@@ -407,31 +409,3 @@ func (s *ruleSet) same(rules []Rule) bool {
 	return len(rules) == 0 || &rules[0] == s.src
 }
 
-// validHeaderName reports whether name is a non-empty HTTP token.
-func validHeaderName(name string) bool {
-	if name == "" || len(name) > 256 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c >= 0x80 || !tokenChars[c] {
-			return false
-		}
-	}
-	return true
-}
-
-// tokenChars marks the bytes of an HTTP token (RFC 9110, 5.6.2).
-var tokenChars = func() (t [128]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
-		t[c] = true
-	}
-	return t
-}()

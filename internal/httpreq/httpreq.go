@@ -18,3 +18,32 @@ func PatternBack(outer, inner *http.Request) {
 		outer.Pattern = inner.Pattern
 	}
 }
+
+// ValidToken reports whether s is a non-empty HTTP token of at most 256
+// bytes (RFC 9110, 5.6.2): what a header name or a method may be.
+func ValidToken(s string) bool {
+	if s == "" || len(s) > 256 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !tokenByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenByte marks the bytes allowed in an HTTP token.
+var tokenByte = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()

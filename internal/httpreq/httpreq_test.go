@@ -34,3 +34,15 @@ func TestPatternBackThroughCopies(t *testing.T) {
 		t.Errorf("Pattern overwritten: %q", r.Pattern)
 	}
 }
+
+func TestValidToken(t *testing.T) {
+	for s, want := range map[string]bool{
+		"X-Request-ID": true, "GET": true, "a!#$%&'*+-.^_`|~z": true,
+		"": false, "X Request": false, "a:b": false, "é": false, "a\r\n": false,
+		string(make([]byte, 257)): false,
+	} {
+		if got := ValidToken(s); got != want {
+			t.Errorf("ValidToken(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
