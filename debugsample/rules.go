@@ -408,4 +408,3 @@ func (s *ruleSet) same(rules []Rule) bool {
 	}
 	return len(rules) == 0 || &rules[0] == s.src
 }
-
