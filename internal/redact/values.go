@@ -198,6 +198,7 @@ func upper(c byte) byte {
 func findValues[T text](e *Engine, dst []Span, s T) (_ []Span, seen uint16) {
 	n := len(s)
 	noJWT, noUserinfo := 0, 0
+	memo := endMemo{from: -1}
 	for i := 0; i < n; i++ {
 		t := trigger[s[i]]
 		if t == 0 {
@@ -228,7 +229,7 @@ func findValues[T text](e *Engine, dst []Span, s T) (_ []Span, seen uint16) {
 						noJWT = fail
 						continue
 					}
-					if sp = match(r, s, i); sp.End >= 0 {
+					if sp = match(r, s, i, &memo); sp.End >= 0 {
 						break
 					}
 				}
@@ -258,8 +259,11 @@ func findValues[T text](e *Engine, dst []Span, s T) (_ []Span, seen uint16) {
 			// A private key block may begin inside what was matched
 			// ("Bearer 0-----BEGIN PRIVATE KEY-----…"), and would be cut
 			// at the end of the match: look at it again there.
-			if k := index(s[:sp.End], max(i+1, sp.Start), "-----BEGIN"); k > i {
-				next = k
+			for k := max(i+1, sp.Start); k < sp.End; k++ {
+				if s[k] == '-' && hasPrefix(s, k, "-----BEGIN") {
+					next = k
+					break
+				}
 			}
 		}
 		i = next - 1
@@ -460,6 +464,9 @@ func userinfoAt[T text](s T, i int) (Span, int) {
 		if c == '/' || c == '?' || c == '#' || c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' || c == '`' {
 			break
 		}
+		if c == '[' && markLen(s[k:]) > 0 {
+			break // a mark ends it, as what it replaced may have
+		}
 	}
 	if at <= a || markLen(s[a:at]) > 0 {
 		return Span{-1, -1}, k // none, or redacted already
@@ -543,7 +550,7 @@ type rule struct {
 	mixed  bool   // they mix letters and digits or cases, as random keys do
 }
 
-func match[T text](r *rule, s T, i int) Span {
+func match[T text](r *rule, s T, i int, memo *endMemo) Span {
 	none := Span{-1, -1}
 	if r.word && i > 0 && isAlnum(s[i-1]) {
 		return none
@@ -567,7 +574,7 @@ func match[T text](r *rule, s T, i int) Span {
 		}
 		return widen(s, Span{i, e}, cWord|r.chars)
 	case kPEM:
-		return pemAt(s, i)
+		return pemAt(s, i, memo)
 	case kBearer:
 		return bearerAt(s, j)
 	case kBasic:
@@ -576,7 +583,7 @@ func match[T text](r *rule, s T, i int) Span {
 		e := j
 		for e < len(s) {
 			c := s[e]
-			if c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '?' || c == '#' || c == '&' || c == '\\' || c == '`' {
+			if c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '?' || c == '#' || c == '&' || c == '\\' || c == '`' || c == '[' && markLen(s[e:]) > 0 {
 				break
 			}
 			e++
@@ -633,7 +640,7 @@ func payloadJWTAt[T text](s T, i int) Span {
 
 // pemAt finds a PEM block at s[i] whose label says PRIVATE, up to the end
 // of its END line, or to the end of s when that line is missing.
-func pemAt[T text](s T, i int) Span {
+func pemAt[T text](s T, i int, memo *endMemo) Span {
 	// The label is upper-case words ("RSA PRIVATE KEY", "PGP PRIVATE KEY
 	// BLOCK"), then "-----".
 	a := i + len("-----BEGIN ")
@@ -645,12 +652,25 @@ func pemAt[T text](s T, i int) Span {
 		return Span{-1, -1}
 	}
 	end := len(s)
-	if k := index(s, label+5, "-----END "); k >= 0 {
+	if k := endIndex(memo, s, label+5); k >= 0 {
 		if k2 := index(s, k+9, "-----"); k2 >= 0 {
 			end = k2 + 5
 		}
 	}
 	return Span{i, end}
+}
+
+// endMemo remembers the last search for "-----END ": from where, and what
+// it found (-1 for nothing). Blocks without an END line, one after the
+// other, would otherwise each read the rest of the text.
+type endMemo struct{ from, at int }
+
+func endIndex[T text](m *endMemo, s T, from int) int {
+	if m.from >= 0 && from >= m.from && (m.at < 0 || m.at >= from) {
+		return m.at
+	}
+	m.from, m.at = from, index(s, from, "-----END ")
+	return m.at
 }
 
 // bearerAt finds the credentials of a bearer token whose scheme ended at

@@ -1,0 +1,97 @@
+// Package capture records what a service received and answered, redacted
+// before it is stored, so that a bug seen only in production can be
+// replayed on a laptop and kept as a test.
+//
+// This first part of the package is the [Redactor], which every other
+// part goes through: request and response records, bounded asynchronous
+// sinks, replay, the environment a record was taken in and the HTTP
+// middleware that builds records are coming next, and will not store a
+// header, URL or body that has not passed through it.
+//
+// # Usage
+//
+//	red := capture.NewRedactor(capture.Rules{}) // the defaults: nothing to configure
+//
+//	h := red.Headers(r.Header)                     // Authorization: Bearer [REDACTED]
+//	u := red.URL(r.URL)                            // /cb?code=[REDACTED]&state=xyz
+//	body, omitted := red.Body(r.Header.Get("Content-Type"), buf, truncated)
+//
+// A Redactor is safe for concurrent use, compiles its [Rules] once, never
+// modifies its arguments and returns new memory.
+//
+// # What is masked by default
+//
+// Names. The values of headers, query parameters, form and multipart
+// fields and JSON keys (at any depth) whose name is sensitive:
+// Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Api-Key, and
+// every name that has one of the words auth, token, secret, session,
+// password, passwd, pwd, key, jwt, bearer, csrf, xsrf, credential,
+// signature (their plurals and a few more: authorization, cookie,
+// passphrase, sig, otp, cvv). The OAuth 2.0 and OIDC parameters
+// (access_token, refresh_token, id_token, client_secret, password, …) are
+// among them, and code, assertion, client_assertion, code_verifier,
+// device_code and user_code, which have none of the words, are sensitive
+// as whole names.
+//
+// A name is cut into words at separators ("-", "_", "."), case changes
+// ("apiKey") and digits, and a compound is cut into known words ("apikey",
+// "accesstoken", "csrfmiddlewaretoken"), so that a fragment counts only as
+// a whole word: keyboard, monkey, author and tokenizer are not sensitive.
+// Nor is a name whose words after the sensitive one name a property of
+// the secret rather than the secret (token_uri, token_type,
+// session_state, password_policy, auth_time, client_secret_expires_at),
+// or whose word before it makes it no secret (primary_key,
+// idempotency_key, next_page_token). [Rules] adds names and words, and
+// exempts names (Keep).
+//
+// Values. Whatever its name, a value is searched for credentials, in
+// headers, query parameters, path segments, JSON strings and numbers,
+// form values and text: bearer and
+// basic credentials (basic only when they decode to user:password), JSON
+// Web Tokens, PEM private key blocks, card numbers (13 to 19 digits,
+// alone or in groups of digits separated by spaces or dashes, starting
+// like a card and passing the Luhn check), "scheme://user:password@",
+// webhook URLs that embed their secret (Slack, Discord, Microsoft Teams,
+// Zapier, IFTTT), and the key formats of well-known providers: AWS access
+// key IDs, Google API keys and OAuth tokens, GitHub, GitLab, Bitbucket,
+// Slack, Stripe, Square, Shopify, npm, PyPI, RubyGems, OpenAI, Anthropic,
+// Hugging Face, Twilio, SendGrid, Mailgun, Azure AD client secrets,
+// DigitalOcean, Vault, Doppler, Databricks and more. A match is masked
+// with the whole token around it, never leaving a prefix or a suffix. A
+// distinctive prefix (eyJ, ghp_, AKIA, sk_live_, …) is found anywhere,
+// even glued to other text; bearer and basic credentials, card numbers and
+// prefixes that could begin an ordinary word ("sk-") must start a word,
+// so that prose and identifiers are left alone. The value is searched
+// after percent-decoding and after resolving JSON escapes (\u0067hp_…)
+// too. In free text, the values of sensitive name=value and "Name: value"
+// pairs are masked as well; secrets whose format says nothing (an AWS
+// secret access key, a Twilio auth token) are caught by their name only.
+//
+// Marks. A masked value becomes [Placeholder], "[REDACTED]", or in
+// keyed-hash mode (Rules.Hash) "[REDACTED:1a2b3c4d]", the first 8 hex
+// digits of its HMAC-SHA256, so that equal values still match across
+// records. A body that cannot be redacted becomes "[omitted: N bytes]".
+// Redacting what was redacted changes nothing.
+//
+// # Bodies
+//
+// [Redactor.Body] picks a redactor by content type: JSON (a streaming
+// tokenizer that keeps the document's shape, key order and number text
+// and stays valid JSON), forms, multipart (file parts omitted), and text.
+// Other types are omitted unless Rules.KeepContentTypes lists them.
+// Anything that does not parse as its type says fails closed: it is
+// redacted as text, or omitted. A body cut at a size limit has its last,
+// cut-off token masked, whatever it is.
+//
+// # Allow-list mode
+//
+// With Rules.AllowList, only the values of the names in Rules.Allow are
+// kept, in headers, query strings, forms and JSON alike; every other value
+// is masked, text bodies are omitted, and value patterns still apply to
+// what is kept.
+//
+// # Counting
+//
+// [Redactor.Stats] counts masked values, omitted bodies and bodies that
+// did not parse, so that redaction is never silent.
+package capture
