@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reprokit/reprokit/internal/reqmatch"
 )
 
 // FuzzParseToken feeds the token parser and verifier arbitrary header
@@ -78,7 +80,7 @@ func FuzzPatternMatch(f *testing.F) {
 		f.Add(s[0], s[1], s[2], "h.example")
 	}
 	f.Fuzz(func(t *testing.T, pat, method, path, host string) {
-		p, err := parsePattern(pat)
+		p, err := reqmatch.Parse(pat)
 		if err != nil {
 			return
 		}
@@ -89,7 +91,7 @@ func FuzzPatternMatch(f *testing.F) {
 		if err != nil || r.Host != host || r.URL.Opaque != "" {
 			return
 		}
-		if ep := r.URL.EscapedPath(); ep == "" || cleanPath(ep) != ep {
+		if ep := r.URL.EscapedPath(); ep == "" || reqmatch.CleanPath(ep) != ep {
 			return // ServeMux redirects these
 		}
 		mux := http.NewServeMux()
@@ -98,7 +100,7 @@ func FuzzPatternMatch(f *testing.F) {
 		mux.Handle(pat, marker)
 		h, _ := mux.Handler(r)
 		muxMatch := h == http.Handler(marker)
-		ours := p.match(r.Method, stripHostPort(r.Host), requestPath(r))
+		ours := p.Match(r.Method, reqmatch.StripHostPort(r.Host), reqmatch.RequestPath(r))
 		if muxMatch != ours {
 			t.Errorf("pattern %q, %s %s (host %q): ServeMux %v, ours %v", pat, method, path, host, muxMatch, ours)
 		}

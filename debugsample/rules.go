@@ -4,271 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/textproto"
-	"net/url"
-	"path"
-	"strings"
 	"sync"
 	"sync/atomic"
 
-	"github.com/reprokit/reprokit/internal/httpreq"
+	"github.com/reprokit/reprokit/internal/reqmatch"
 )
 
-// The rules are matched by this file's own matcher rather than by an
-// http.ServeMux: a ServeMux lookup costs 130 to 700 ns and one to fifteen
-// allocations per request on Go 1.26 (the wildcard match slice, the
-// allowed-methods set of a near miss, the trailing-slash redirect), against
-// a budget of 100 ns and none for the whole decision. The syntax is still
-// ServeMux's: every pattern is first registered in a ServeMux, which
-// rejects what it would reject, and a fuzz test checks that both agree on
-// which requests a pattern matches.
-
-// pattern is a parsed ServeMux pattern.
-type pattern struct {
-	method string
-	host   string
-	segs   []segment
-	// prefix is the literal start of every path the pattern matches,
-	// such as "/orders/" for "/orders/{id}": a quick test that rejects
-	// most paths before they are split into segments.
-	prefix string
-}
-
-type segment struct {
-	lit   string // literal, unescaped; "/" for {$}
-	wild  bool   // {name}: one segment
-	multi bool   // {name...} or a trailing slash: the rest of the path
-}
-
-// errRulePattern wraps what ServeMux says of an invalid pattern.
-var errRulePattern = errors.New("debugsample: invalid rule pattern")
-
-// parsePattern parses s, which ServeMux must accept.
-func parsePattern(s string) (*pattern, error) {
-	if err := muxAccepts(s); err != nil {
-		return nil, err
-	}
-	p := &pattern{}
-	rest := s
-	if i := strings.IndexAny(s, " \t"); i >= 0 {
-		p.method, rest = s[:i], strings.TrimLeft(s[i+1:], " \t")
-	}
-	i := strings.IndexByte(rest, '/')
-	p.host, rest = rest[:i], rest[i:]
-	for len(rest) > 0 {
-		rest = rest[1:]
-		if rest == "" {
-			p.segs = append(p.segs, segment{multi: true})
-			break
-		}
-		i := strings.IndexByte(rest, '/')
-		if i < 0 {
-			i = len(rest)
-		}
-		seg := rest[:i]
-		rest = rest[i:]
-		switch {
-		case seg == "":
-			// ServeMux keys single wildcards by the empty string in its
-			// routing tree, so an empty literal segment ("//") matches
-			// like one.
-			p.segs = append(p.segs, segment{wild: true})
-		case seg == "{$}":
-			p.segs = append(p.segs, segment{lit: "/"})
-		case strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "...}"):
-			p.segs = append(p.segs, segment{multi: true})
-		case strings.HasPrefix(seg, "{"):
-			p.segs = append(p.segs, segment{wild: true})
-		default:
-			p.segs = append(p.segs, segment{lit: unescape(seg)})
-		}
-	}
-	for _, s := range p.segs {
-		if s.wild || s.multi || s.lit == "/" {
-			p.prefix += "/"
-			break
-		}
-		p.prefix += "/" + s.lit
-	}
-	return p, nil
-}
-
-// muxAccepts reports, as an error, whether http.ServeMux refuses s.
-func muxAccepts(s string) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%w %q: %v", errRulePattern, s, p)
-		}
-	}()
-	http.NewServeMux().Handle(s, http.NotFoundHandler())
-	return nil
-}
-
-// reqPath is the path of a request as the matcher reads it: cleaned, and
-// either decoded (URL.Path, when it has no escaped slash, so its segments
-// are the request's) or escaped (URL.EscapedPath, whose segments are
-// unescaped one by one, as ServeMux does).
-type reqPath struct {
-	p       string
-	decoded bool
-	plain   bool // decoded, or escaped without any '%': comparable as bytes
-}
-
-func requestPath(r *http.Request) reqPath {
-	if r.URL.RawPath == "" {
-		return reqPath{p: cleanPath(r.URL.Path), decoded: true, plain: true}
-	}
-	p := cleanPath(r.URL.EscapedPath())
-	return reqPath{p: p, plain: strings.IndexByte(p, '%') < 0}
-}
-
-// match reports whether a request with this method, host (port stripped)
-// and path matches p.
-func (p *pattern) match(method, host string, rp reqPath) bool {
-	if p.method != "" && p.method != method && (p.method != http.MethodGet || method != http.MethodHead) {
-		return false
-	}
-	if p.host != "" && p.host != host {
-		return false
-	}
-	path := rp.p
-	if rp.plain && !strings.HasPrefix(path, p.prefix) {
-		return false
-	}
-	for _, s := range p.segs {
-		if s.multi {
-			return path != ""
-		}
-		if path == "" {
-			return false
-		}
-		seg, rest := firstSegment(path)
-		switch {
-		case s.wild:
-			if seg == "/" {
-				return false // a single wildcard never matches a trailing slash
-			}
-		case rp.decoded:
-			if seg != s.lit {
-				return false
-			}
-		case !segmentIs(seg, s.lit):
-			return false
-		}
-		path = rest
-	}
-	return path == ""
-}
-
-// firstSegment splits a path that starts with "/" into its first segment,
-// still escaped, and the rest. A lone "/" is the segment "/".
-func firstSegment(p string) (seg, rest string) {
-	if p == "/" {
-		return "/", ""
-	}
-	p = p[1:]
-	i := strings.IndexByte(p, '/')
-	if i < 0 {
-		i = len(p)
-	}
-	return p[:i], p[i:]
-}
-
-// segmentIs reports whether the escaped segment seg unescapes to lit. It
-// allocates only for a segment that holds an escape.
-func segmentIs(seg, lit string) bool {
-	if strings.IndexByte(seg, '%') < 0 {
-		return seg == lit
-	}
-	return unescape(seg) == lit
-}
-
-// unescape is ServeMux's pathUnescape: the segment unescaped, or as it is
-// when it does not unescape.
-func unescape(s string) string {
-	u, err := url.PathUnescape(s)
-	if err != nil {
-		return s
-	}
-	return u
-}
-
-// cleanPath is ServeMux's: the canonical path, with a trailing slash kept.
-// It does not allocate for a path that is already clean.
-func cleanPath(p string) string {
-	if isClean(p) {
-		return p
-	}
-	if p == "" {
-		return "/"
-	}
-	if p[0] != '/' {
-		p = "/" + p
-	}
-	np := path.Clean(p)
-	if p[len(p)-1] == '/' && np != "/" {
-		if len(p) == len(np)+1 && strings.HasPrefix(p, np) {
-			np = p
-		} else {
-			np += "/"
-		}
-	}
-	return np
-}
-
-// isClean reports whether p is a rooted path without empty, "." or ".."
-// segments, which cleanPath returns unchanged; a quick scan for the usual
-// case.
-func isClean(p string) bool {
-	if p == "" || p[0] != '/' {
-		return false
-	}
-	for i := 1; i < len(p); i++ {
-		if p[i-1] != '/' {
-			continue
-		}
-		switch p[i] {
-		case '/':
-			return false
-		case '.':
-			if i+1 == len(p) || p[i+1] == '/' || p[i+1] == '.' && (i+2 == len(p) || p[i+2] == '/') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// stripHostPort is ServeMux's: the host without its port.
-func stripHostPort(h string) string {
-	if !strings.Contains(h, ":") {
-		return h
-	}
-	host, _, err := net.SplitHostPort(h)
-	if err != nil {
-		return h
-	}
-	return host
-}
-
-// compiledRule is a valid Rule ready to match.
-type compiledRule struct {
-	pat      *pattern // nil: every request
-	header   string   // canonical name; "" when no condition
-	value    string
-	anyValue bool // Value was empty: the header has only to be present
-	live     float64
-	buffered float64
-}
+// rates is what a rule gives the requests it matches.
+type rates struct{ live, buffered float64 }
 
 // ruleSet is a compiled list of rules. It is immutable.
 type ruleSet struct {
 	src   *Rule // first element of the slice it was compiled from
 	n     int
-	rules []compiledRule
-	hosts bool // some rule names a host
+	rules reqmatch.Set[rates]
 }
 
 // compileRules compiles rules, skipping the invalid ones and reporting
@@ -280,96 +30,30 @@ func compileRules(rules []Rule) (*ruleSet, []error) {
 	}
 	var errs []error
 	for i, r := range rules {
-		c, err := compileRule(r)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("rule %d: %w", i, err))
-			continue
+		if err := set.rules.Add(condOf(r), rates{clampRate(r.LiveRate), clampRate(r.BufferedRate)}); err != nil {
+			errs = append(errs, fmt.Errorf("debugsample: rule %d: %w", i, err))
 		}
-		if c.pat != nil && c.pat.host != "" {
-			set.hosts = true
-		}
-		set.rules = append(set.rules, c)
 	}
 	return set, errs
 }
 
-func compileRule(r Rule) (compiledRule, error) {
-	c := compiledRule{live: clampRate(r.LiveRate), buffered: clampRate(r.BufferedRate)}
-	pat := r.Pattern
-	if pat == "" {
-		pat = "/"
-	}
-	p, err := parsePattern(pat)
-	if err != nil {
-		return c, err
-	}
-	switch {
-	case r.Method == "":
-	case p.method == "":
-		if !httpreq.ValidToken(r.Method) { // a method is a token, as a header name is
-			return c, fmt.Errorf("debugsample: invalid rule method %q", r.Method)
-		}
-		p.method = r.Method
-	case p.method != r.Method:
-		return c, fmt.Errorf("debugsample: rule method %q differs from its pattern's %q", r.Method, p.method)
-	}
-	if p.method != "" || p.host != "" || len(p.segs) != 1 || !p.segs[0].multi {
-		c.pat = p // anything but "/": a condition worth checking
-	}
-	if r.Header != "" {
-		if !httpreq.ValidToken(r.Header) {
-			return c, fmt.Errorf("debugsample: invalid rule header %q", r.Header)
-		}
-		c.header = textproto.CanonicalMIMEHeaderKey(r.Header)
-		c.value = r.Value
-		c.anyValue = r.Value == ""
-	}
-	return c, nil
+// compileRule compiles one rule alone (tests).
+func compileRule(r Rule) (rates, error) {
+	var s reqmatch.Set[rates]
+	rt := rates{clampRate(r.LiveRate), clampRate(r.BufferedRate)}
+	return rt, s.Add(condOf(r), rt)
 }
 
-// match returns the first rule that matches r, or nil.
-func (s *ruleSet) match(r *http.Request) *compiledRule {
-	if s == nil || len(s.rules) == 0 {
+func condOf(r Rule) reqmatch.Cond {
+	return reqmatch.Cond{Pattern: r.Pattern, Method: r.Method, Header: r.Header, Value: r.Value}
+}
+
+// match returns the rates of the first rule that matches r, or nil.
+func (s *ruleSet) match(r *http.Request) *rates {
+	if s == nil {
 		return nil
 	}
-	var host string
-	var p reqPath
-	cleaned := false
-	for i := range s.rules {
-		c := &s.rules[i]
-		if c.pat != nil {
-			if !cleaned {
-				p = requestPath(r)
-				if s.hosts {
-					host = stripHostPort(r.Host)
-				}
-				cleaned = true
-			}
-			if !c.pat.match(r.Method, host, p) {
-				continue
-			}
-		}
-		if c.header != "" && !headerHas(r.Header[c.header], c.value, c.anyValue) {
-			continue
-		}
-		return c
-	}
-	return nil
-}
-
-func headerHas(values []string, want string, any bool) bool {
-	if len(values) == 0 {
-		return false
-	}
-	if any {
-		return true
-	}
-	for _, v := range values {
-		if v == want {
-			return true
-		}
-	}
-	return false
+	return s.rules.Match(r)
 }
 
 // ruleCache holds the rules compiled from the last slice the flags

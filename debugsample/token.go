@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/reprokit/reprokit/internal/reqmatch"
 )
 
 // Limits of debug tokens.
@@ -166,7 +168,7 @@ func validScope(s string) bool {
 			return false
 		}
 	}
-	return muxAccepts(s) == nil
+	return reqmatch.MuxAccepts(s) == nil
 }
 
 // tokenChar marks the bytes a token's body may hold.
@@ -282,9 +284,9 @@ func inScope(scope string, r *http.Request) bool {
 	if !validScope(scope) {
 		return false
 	}
-	p, err := parsePattern(scope)
+	p, err := reqmatch.Parse(scope)
 	if err != nil {
 		return false
 	}
-	return p.match(r.Method, stripHostPort(r.Host), requestPath(r))
+	return p.Match(r.Method, reqmatch.StripHostPort(r.Host), reqmatch.RequestPath(r))
 }
