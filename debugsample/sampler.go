@@ -10,10 +10,10 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/internal/ratecap"
 	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/reprokit/reprokit/correlation"
 )
 
 // Mode is what happens to the debug records of a request.
@@ -116,7 +116,7 @@ type Sampler struct {
 	// flagView is the policy last read from the flags, with the flags'
 	// generation it was read at.
 	flagView atomic.Pointer[flagView]
-	cap      bucket
+	cap      ratecap.Bucket
 	// preStarted is set once PreStart has been called, so that requests
 	// of a Sampler that never uses it skip looking for its result.
 	preStarted atomic.Bool
@@ -241,7 +241,7 @@ func (s *Sampler) complete(r *http.Request, ctx context.Context, c classificatio
 			d.Mode, d.Reason = Buffered, c.reason
 		}
 	}
-	if d.Mode != Off && !s.cap.allow(s.cfg.now(), s.capIn(ctx)) {
+	if d.Mode != Off && !s.cap.Allow(s.cfg.now(), s.capIn(ctx)) {
 		d.Mode, d.Reason = Off, ReasonCapped
 		s.cfg.stats.capped.Add(1)
 	}

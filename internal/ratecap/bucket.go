@@ -1,4 +1,6 @@
-package debugsample
+// Package ratecap is the lock-free rate cap that packages debugsample and
+// capture put on the requests they select.
+package ratecap
 
 import (
 	"math"
@@ -6,7 +8,7 @@ import (
 	"time"
 )
 
-// bucket is the rate cap on sampled requests: a token bucket that refills
+// Bucket is the rate cap on selected requests: a token bucket that refills
 // at perSecond tokens a second up to a burst of ceil(perSecond) (at least
 // one), each sampled request taking one token.
 //
@@ -22,14 +24,14 @@ import (
 // Like golang.org/x/time/rate's AllowN, the time is passed in, so tests
 // drive it with a fake clock. The zero value is a full bucket. A bucket
 // is safe for concurrent use.
-type bucket struct {
+type Bucket struct {
 	tat atomic.Int64 // Unix nanoseconds; 0 before the first request
 }
 
-// allow reports whether one request at time now fits under a cap of
+// Allow reports whether one request at time now fits under a cap of
 // perSecond requests a second, and takes its token if so. +Inf allows
 // every request; zero, a negative rate or NaN none.
-func (b *bucket) allow(now time.Time, perSecond float64) bool {
+func (b *Bucket) Allow(now time.Time, perSecond float64) bool {
 	if math.IsInf(perSecond, 1) {
 		return true
 	}

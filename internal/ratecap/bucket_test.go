@@ -1,4 +1,4 @@
-package debugsample
+package ratecap
 
 import (
 	"math"
@@ -32,9 +32,9 @@ func TestBucket(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var b bucket
+			var b Bucket
 			for i, d := range tt.steps {
-				if got := b.allow(t0.Add(d), tt.rate); got != tt.want[i] {
+				if got := b.Allow(t0.Add(d), tt.rate); got != tt.want[i] {
 					t.Errorf("call %d at +%v: %v, want %v", i, d, got, tt.want[i])
 				}
 			}
@@ -44,12 +44,12 @@ func TestBucket(t *testing.T) {
 
 // TestBucketRateChange: a new rate takes effect at once.
 func TestBucketRateChange(t *testing.T) {
-	var b bucket
+	var b Bucket
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < 100; i++ {
-		b.allow(t0, 1000)
+		b.Allow(t0, 1000)
 	}
-	if b.allow(t0.Add(time.Second), 1) != true || b.allow(t0.Add(time.Second), 1) != false {
+	if b.Allow(t0.Add(time.Second), 1) != true || b.Allow(t0.Add(time.Second), 1) != false {
 		t.Error("after lowering the rate: want one request, then none")
 	}
 }
@@ -57,7 +57,7 @@ func TestBucketRateChange(t *testing.T) {
 // TestBucketConcurrent: under contention the bucket admits exactly the
 // burst at one instant.
 func TestBucketConcurrent(t *testing.T) {
-	var b bucket
+	var b Bucket
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var admitted atomic.Int64
 	var wg sync.WaitGroup
@@ -66,7 +66,7 @@ func TestBucketConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 1000; i++ {
-				if b.allow(t0, 50) {
+				if b.Allow(t0, 50) {
 					admitted.Add(1)
 				}
 			}
