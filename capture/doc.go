@@ -2,13 +2,23 @@
 // before it is stored, so that a bug seen only in production can be
 // replayed on a laptop and kept as a test.
 //
-// This first part of the package is the [Redactor], which every other
-// part goes through: request and response records, bounded asynchronous
-// sinks, replay, the environment a record was taken in and the HTTP
-// middleware that builds records are coming next, and will not store a
-// header, URL or body that has not passed through it.
+// [NewMiddleware] captures the requests its [Policy] selects (a rate,
+// rules read at runtime from package flags, the live debug requests of
+// package debugsample, and failures), tees their bodies as the handler
+// reads and writes them, keeps at most a cap of each, and hands a
+// redacted [Record] to a [Sink]. Every header, URL, body and panic text
+// goes through the [Redactor] before it leaves the middleware. Records
+// are JSON Lines of a versioned schema ([Schema]); a [Decoder] reads
+// them back.
 //
 // # Usage
+//
+//	handler := correlation.NewHandler(tracing.NewHandler(debugsample.NewHandler(
+//		capture.NewHandler(mux, sink,
+//			capture.WithFlags(set), // capture.rate, capture.rules, capture.on_failure
+//		))))
+//
+// # The Redactor
 //
 //	red := capture.NewRedactor(capture.Rules{}) // the defaults: nothing to configure
 //

@@ -369,3 +369,12 @@ func HashTraceID(id trace.TraceID) uint64 {
 }
 
 func hashString(seed uint64, s string) uint64 { return fmix64(fnvString(seed, s)) }
+
+// Draw returns the number in [0, 1) that the rates of the request whose
+// context is ctx are compared with: a rate p selects the request when
+// Draw(ctx) < p. It is drawn from the trace ID of ctx's span context,
+// else from its correlation ID, else at random (see HashTraceID), so that
+// another package selecting requests by rate (package capture does) makes
+// the choices of debugsample for the same rates: a fraction of requests
+// taken with Draw is live in debugsample when it is below the live rate.
+func Draw(ctx context.Context) float64 { return unit(draw(ctx)) }

@@ -1,0 +1,153 @@
+package capture
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/reprokit/reprokit/flags"
+)
+
+// DefaultBodyLimit is how many bytes of each body a record keeps when
+// WithBodyLimit is not given.
+const DefaultBodyLimit = 64 << 10
+
+// An Option configures the middleware of [NewMiddleware].
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	redactor *Redactor
+	static   view
+	policy   Policy
+	flags    *flags.Set
+	rules    ruleCache
+	debug    bool
+	limit    int
+	env      func() *Env
+	logger   *slog.Logger
+	stats    *Stats
+	now      func() time.Time
+}
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		debug:  true,
+		limit:  DefaultBodyLimit,
+		logger: slog.Default(),
+		now:    time.Now,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(c)
+		}
+	}
+	if c.redactor == nil {
+		c.redactor = NewRedactor(Rules{})
+	}
+	if c.stats == nil {
+		c.stats = new(Stats)
+	}
+	rules, errs := compileRules(c.policy.Rules)
+	c.static = c.policy.view(rules)
+	if len(errs) > 0 {
+		c.stats.invalidRules.Add(uint64(len(errs)))
+		c.logger.Warn("capture: invalid rules skipped", "error", errors.Join(errs...))
+	}
+	return c
+}
+
+// WithRedactor sets the Redactor every record goes through before it
+// leaves the middleware. The default is NewRedactor(Rules{}), the safe
+// defaults. A nil r is ignored.
+func WithRedactor(r *Redactor) Option {
+	return optionFunc(func(c *config) {
+		if r != nil {
+			c.redactor = r
+		}
+	})
+}
+
+// WithPolicy sets which requests are captured, fixed for the life of the
+// middleware. The default is the zero Policy: none but the live debug
+// requests. WithFlags, if given, takes precedence.
+func WithPolicy(p Policy) Option {
+	return optionFunc(func(c *config) { c.policy = p })
+}
+
+// WithFlags reads the policy from s on every request, under the names of
+// RateFlag, RulesFlag, OnFailureFlag and MaxPerSecondFlag, so that it can
+// be changed at runtime; the flags in force are also written in every
+// record. A nil s is ignored.
+func WithFlags(s *flags.Set) Option {
+	return optionFunc(func(c *config) {
+		if s != nil {
+			c.flags = s
+		}
+	})
+}
+
+// WithDebugRequests sets whether every request that package debugsample
+// made live is captured (within the rate cap). The default is true: the
+// request an engineer asked debug logs for with a token is the one to
+// replay.
+func WithDebugRequests(on bool) Option {
+	return optionFunc(func(c *config) { c.debug = on })
+}
+
+// WithBodyLimit sets how many bytes of each body a record keeps; the
+// record says the true size and that it was truncated. The default is
+// DefaultBodyLimit (64 KiB). n <= 0 is ignored.
+func WithBodyLimit(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.limit = n
+		}
+	})
+}
+
+// WithEnv sets the environment snapshot that records refer to (by
+// Record.EnvID, with Record.Env set so that a file sink writes it). The
+// function is called for each record and may return a cached snapshot,
+// or nil for none. The default is none.
+func WithEnv(env func() *Env) Option {
+	return optionFunc(func(c *config) {
+		if env != nil {
+			c.env = env
+		}
+	})
+}
+
+// WithLogger sets the logger of the middleware's own warnings (invalid
+// rules, a sink's errors, once per kind). The default is slog.Default().
+// A nil l is ignored.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	})
+}
+
+// WithStats counts into s, which may be shared by several middlewares.
+// The default is a Stats of the middleware's own, unreadable from
+// outside.
+func WithStats(s *Stats) Option {
+	return optionFunc(func(c *config) {
+		if s != nil {
+			c.stats = s
+		}
+	})
+}
+
+// WithClock replaces time.Now, for tests. A nil now is ignored.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	})
+}

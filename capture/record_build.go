@@ -1,0 +1,160 @@
+package capture
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+
+	"github.com/reprokit/reprokit/correlation"
+	"github.com/reprokit/reprokit/internal/respwriter"
+	"github.com/reprokit/reprokit/internal/safetext"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// maxPanicText bounds the panic and error text of a record.
+const maxPanicText = 1024
+
+// record builds the redacted record of a request that ended with the
+// writer in w's state and, if the handler panicked, with p.
+func (h *handler) record(s *state, r *http.Request, w *respwriter.Writer, p any) *Record {
+	red := h.cfg.redactor
+	ctx := r.Context()
+	rec := &Record{
+		Schema:   Schema,
+		Kind:     KindHTTP,
+		ID:       newRecordID(),
+		Start:    s.start,
+		Duration: h.cfg.now().Sub(s.start),
+		Reason:   s.reason,
+	}
+	rec.CorrelationID, _ = correlation.FromContext(ctx)
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		rec.TraceID, rec.SpanID = sc.TraceID().String(), sc.SpanID().String()
+	}
+
+	req := &rec.Request
+	req.Method = r.Method
+	req.URL = red.URL(r.URL)
+	req.Host = red.Text(r.Host)
+	req.Proto = r.Proto
+	req.Route = r.Pattern
+	req.Header = red.Headers(r.Header)
+	if len(r.Trailer) > 0 {
+		req.Trailer = red.Headers(r.Trailer)
+	}
+	size, complete := s.body.n, s.body.eof || s.body.rc == nil || s.body.rc == http.NoBody
+	if r.ContentLength > size {
+		size, complete = r.ContentLength, false
+	}
+	req.Body = h.body(req.Header.Get("Content-Type"), s.body.buf, size, complete)
+
+	resp := &rec.Response
+	resp.Status = w.Status()
+	if resp.Status == 0 && p == nil && !w.Hijacked() {
+		// The handler wrote nothing: net/http sends a 200 and the header
+		// as the handler left it.
+		resp.Status = http.StatusOK
+		s.resp.header = s.rw.Header()
+	}
+	if s.resp.header != nil {
+		resp.Header = red.Headers(s.resp.header)
+		if tr := trailers(s.rw.Header(), s.resp.header); len(tr) > 0 {
+			resp.Trailer = red.Headers(tr)
+		}
+	}
+	if !s.resp.skip {
+		resp.Body = h.body(resp.Header.Get("Content-Type"), s.resp.buf, s.resp.n, true)
+	} else {
+		resp.Body = Body{Size: s.resp.n}
+	}
+
+	switch {
+	case p != nil:
+		if resp.Status == 0 {
+			resp.Status = http.StatusInternalServerError
+		}
+		if p == http.ErrAbortHandler {
+			rec.Error = "handler aborted the response (http.ErrAbortHandler)"
+		} else {
+			rec.Panic = red.Text(safetext.Clean(fmt.Sprint(p), maxPanicText))
+		}
+	case w.Hijacked():
+		rec.Error = "connection hijacked (the body after it is not captured)"
+	case s.body.err != nil:
+		rec.Error = red.Text(safetext.Clean("reading the request body: "+s.body.err.Error(), maxPanicText))
+	case ctx.Err() != nil:
+		rec.Error = "request context done before the handler returned: " + context.Cause(ctx).Error()
+	}
+	if set := h.cfg.flags; set != nil {
+		rec.Flags = set.Snapshot().Flags
+	}
+	if h.cfg.env != nil {
+		if env := h.cfg.env(); env != nil {
+			rec.EnvID, rec.Env = env.ID, env
+		}
+	}
+	return rec
+}
+
+// body redacts the first bytes kept of a body of size bytes; complete
+// says whether size is the whole body.
+func (h *handler) body(contentType string, kept []byte, size int64, complete bool) Body {
+	b := Body{ContentType: contentType, Size: size}
+	if size == 0 && len(kept) == 0 {
+		return b
+	}
+	b.Truncated = int64(len(kept)) < size || !complete
+	var out []byte
+	if b.Truncated && int64(len(kept)) >= size {
+		out, b.Omitted = h.cfg.redactor.Body(contentType, kept, true)
+	} else {
+		out, b.Omitted = h.cfg.redactor.BodyWithSize(contentType, kept, size)
+	}
+	if b.Truncated {
+		h.cfg.stats.truncated.Add(1)
+	}
+	b.SetBytes(out)
+	return b
+}
+
+// trailers returns the trailers a handler set: the names the header
+// declared in "Trailer" when it was sent, and the names with
+// http.TrailerPrefix, from the header map as the handler left it.
+func trailers(now, sent http.Header) http.Header {
+	var out http.Header
+	add := func(k string, v []string) {
+		if out == nil {
+			out = http.Header{}
+		}
+		out[k] = v
+	}
+	for _, decl := range sent.Values("Trailer") {
+		for _, k := range strings.Split(decl, ",") {
+			k = http.CanonicalHeaderKey(strings.TrimSpace(k))
+			if v, ok := now[k]; ok && k != "" {
+				add(k, v)
+			}
+		}
+	}
+	for k, v := range now {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok && name != "" {
+			add(http.CanonicalHeaderKey(name), v)
+		}
+	}
+	return out
+}
+
+// newRecordID returns 32 random lower-case hex digits.
+func newRecordID() string {
+	var b [16]byte
+	for i := 0; i < 16; i += 8 {
+		v := rand.Uint64()
+		for j := range 8 {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	return hex.EncodeToString(b[:])
+}
