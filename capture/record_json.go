@@ -59,7 +59,11 @@ func AppendRecord(dst []byte, rec *Record) ([]byte, error) {
 	if rec.Kind == "" {
 		rec.Kind = KindHTTP
 	}
-	return appendJSONLine(dst, rec)
+	out, err := appendRecordJSON(dst, rec)
+	if err != nil {
+		return dst, fmt.Errorf("capture: encoding a record: %w", err)
+	}
+	return append(out, '\n'), nil
 }
 
 // AppendEnv appends env to dst as one line of JSON, newline included,

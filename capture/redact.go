@@ -244,7 +244,12 @@ func (r *Redactor) Header(name string, values []string) []string {
 	if values == nil {
 		return nil
 	}
-	out := make([]string, len(values))
+	return r.header(make([]string, len(values)), name, values)
+}
+
+// header fills out, of the length of values, with the values of the
+// header called name as they may be stored, and returns it.
+func (r *Redactor) header(out []string, name string, values []string) []string {
 	d := r.engine.Name(name)
 	cookie := strings.EqualFold(name, "Cookie")
 	setCookie := strings.EqualFold(name, "Set-Cookie")
@@ -271,8 +276,19 @@ func (r *Redactor) Headers(h http.Header) http.Header {
 	}
 	r = r.get()
 	out := make(http.Header, len(h))
+	n := 0
+	for _, values := range h {
+		n += len(values)
+	}
+	all := make([]string, n) // one array for every value, as textproto does
 	for name, values := range h {
-		out[name] = r.Header(name, values)
+		if values == nil {
+			out[name] = nil
+			continue
+		}
+		vs := all[:len(values):len(values)]
+		all = all[len(values):]
+		out[name] = r.header(vs, name, values)
 	}
 	return out
 }
