@@ -532,3 +532,31 @@ func (pattern) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestRecordsToFile is the path a service takes: the middleware, an
+// AsyncSink over a FileSink, Close, and the file read back with each
+// record's environment.
+func TestRecordsToFile(t *testing.T) {
+	set := flags.NewSet(flags.WithKeys(capture.FlagKeys()...), flags.WithLogger(discardLogger()))
+	require.NoError(t, set.Override("capture.rate", 1.0, time.Minute, "test"))
+	path := t.TempDir() + "/captures.jsonl"
+	file, err := capture.NewFileSink(path, nil)
+	require.NoError(t, err)
+	sink := capture.NewAsyncSink(file, nil)
+	h := capture.NewHandler(http.HandlerFunc(echo), sink, capture.WithFlags(set))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/a", strings.NewReader("1")))
+	require.NoError(t, set.Override("capture.on_failure", true, time.Minute, "test"))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/b", strings.NewReader("2")))
+	require.NoError(t, sink.Close(context.Background()))
+
+	recs, err := capture.ReadFile(path)
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	for _, rec := range recs {
+		require.NotNil(t, rec.Env, "the file holds the snapshot of every record")
+		assert.Equal(t, rec.EnvID, rec.Env.ID)
+	}
+	assert.NotEqual(t, recs[0].EnvID, recs[1].EnvID, "a flag changed between the two: another environment")
+	diff := capture.DiffEnv(recs[0].Env, recs[1].Env)
+	assert.Contains(t, diff.String(), "capture.on_failure")
+}

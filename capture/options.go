@@ -51,6 +51,9 @@ func newConfig(opts []Option) *config {
 	if c.stats == nil {
 		c.stats = new(Stats)
 	}
+	if c.env == nil {
+		c.env = CachedEnv(&EnvOptions{Flags: c.flags, Redactor: c.redactor})
+	}
 	rules, errs := compileRules(c.policy.Rules)
 	c.static = c.policy.view(rules)
 	if len(errs) > 0 {
@@ -111,8 +114,12 @@ func WithBodyLimit(n int) Option {
 
 // WithEnv sets the environment snapshot that records refer to (by
 // Record.EnvID, with Record.Env set so that a file sink writes it). The
-// function is called for each record and may return a cached snapshot,
-// or nil for none. The default is none.
+// function is called for each record and should return a cached
+// snapshot (see CachedEnv), or nil for none. The default is
+// CachedEnv with the flags of WithFlags and the Redactor of WithRedactor:
+// variable values are kept for the default allow list and otherwise only
+// marked as set; give CachedEnv a HashKey shared by the fleet to compare
+// them across machines.
 func WithEnv(env func() *Env) Option {
 	return optionFunc(func(c *config) {
 		if env != nil {
