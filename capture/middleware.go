@@ -1,12 +1,9 @@
 package capture
 
 import (
-	"context"
 	"net/http"
 	"sync"
 
-	"github.com/reprokit/reprokit/debugsample"
-	"github.com/reprokit/reprokit/internal/ratecap"
 	"github.com/reprokit/reprokit/internal/respwriter"
 )
 
@@ -38,12 +35,9 @@ import (
 // never reaches the client. A handler's panic is captured as a 500 (in
 // on-failure mode too) and then panics again.
 func NewMiddleware(sink Sink, opts ...Option) func(http.Handler) http.Handler {
-	if sink == nil {
-		panic("capture: NewMiddleware with a nil Sink")
-	}
-	cfg := newConfig(opts)
+	c := NewCapturer(sink, opts...)
 	return func(next http.Handler) http.Handler {
-		return &handler{next: next, sink: sink, cfg: cfg}
+		return &handler{next: next, c: c}
 	}
 }
 
@@ -54,83 +48,34 @@ func NewHandler(h http.Handler, sink Sink, opts ...Option) http.Handler {
 
 type handler struct {
 	next http.Handler
-	sink Sink
-	cfg  *config
-	cap  ratecap.Bucket
+	c    *Capturer
 	pool sync.Pool // of *state
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	pol := h.cfg.policyIn(ctx)
-	reason := h.selected(ctx, r, &pol)
-	if reason != "" && !h.allow(&pol) {
-		reason = ""
-	}
-	if reason == "" && !pol.onFailure {
+	sel := h.c.Select(r.Context(), r)
+	if !sel.Active() {
 		h.next.ServeHTTP(w, r)
 		return
 	}
 	s := h.get()
-	s.begin(h, w, r, reason)
-	defer h.end(s, r, &pol)
+	s.begin(h, w, r, sel)
+	defer h.end(s, r)
 	h.next.ServeHTTP(s.rw, r)
-}
-
-// selected returns why the request is to be captured, before the cap,
-// or "".
-func (h *handler) selected(ctx context.Context, r *http.Request, pol *view) string {
-	if h.cfg.debug {
-		if d, ok := debugsample.FromContext(ctx); ok && d.Mode == debugsample.Live {
-			return ReasonDebug
-		}
-	}
-	if rate := pol.rules.rate(r, pol.rate); rate > 0 && debugsample.Draw(ctx) < rate {
-		return ReasonRate
-	}
-	return ""
-}
-
-// allow takes a token from the rate cap, counting a refusal.
-func (h *handler) allow(pol *view) bool {
-	if h.cap.Allow(h.cfg.now(), pol.perSecond) {
-		return true
-	}
-	h.cfg.stats.rateCapped.Add(1)
-	return false
 }
 
 // end runs when the handler returns or panics: it decides whether the
 // request is captured, hands the record on, gives the request its body
 // back and panics again if the handler did.
-func (h *handler) end(s *state, r *http.Request, pol *view) {
+func (h *handler) end(s *state, r *http.Request) {
 	p := recover()
 	w := respwriter.Of(s.rw)
-	status := w.Status()
-	if s.reason == "" && (status >= 500 || p != nil) && h.allow(pol) {
-		s.reason = ReasonFailure
-	}
-	if s.reason != "" {
-		rec := h.record(s, r, w, p)
-		h.emit(r.Context(), rec)
+	if s.sel.Reason != "" || (w.Status() >= 500 || p != nil) && h.c.Failed(&s.sel) {
+		h.c.Emit(r.Context(), h.record(s, r, w, p))
 	}
 	r.Body = s.body.rc
 	h.put(s)
 	if p != nil {
 		panic(p)
-	}
-}
-
-// emit hands rec to the sink, counting an error or a panic.
-func (h *handler) emit(ctx context.Context, rec *Record) {
-	defer func() {
-		if p := recover(); p != nil {
-			h.cfg.stats.sinkPanics.Add(1)
-			h.cfg.logger.Warn("capture: sink panicked; record dropped", "record_id", rec.ID)
-		}
-	}()
-	h.cfg.stats.captured[reasonIndex(rec.Reason)].Add(1)
-	if err := h.sink.Write(context.WithoutCancel(ctx), rec); err != nil {
-		h.cfg.stats.sinkErrors.Add(1)
 	}
 }

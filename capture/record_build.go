@@ -8,10 +8,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/reprokit/reprokit/correlation"
 	"github.com/reprokit/reprokit/internal/respwriter"
 	"github.com/reprokit/reprokit/internal/safetext"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // maxPanicText bounds the panic and error text of a record.
@@ -20,19 +18,13 @@ const maxPanicText = 1024
 // record builds the redacted record of a request that ended with the
 // writer in w's state and, if the handler panicked, with p.
 func (h *handler) record(s *state, r *http.Request, w *respwriter.Writer, p any) *Record {
-	red := h.cfg.redactor
+	red := h.c.Redactor()
 	ctx := r.Context()
 	rec := &Record{
-		Schema:   Schema,
 		Kind:     KindHTTP,
-		ID:       newRecordID(),
 		Start:    s.start,
-		Duration: h.cfg.now().Sub(s.start),
-		Reason:   s.reason,
-	}
-	rec.CorrelationID, _ = correlation.FromContext(ctx)
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		rec.TraceID, rec.SpanID = sc.TraceID().String(), sc.SpanID().String()
+		Duration: h.c.Now().Sub(s.start),
+		Reason:   s.sel.Reason,
 	}
 
 	req := &rec.Request
@@ -88,20 +80,21 @@ func (h *handler) record(s *state, r *http.Request, w *respwriter.Writer, p any)
 	case ctx.Err() != nil:
 		rec.Error = "request context done before the handler returned: " + context.Cause(ctx).Error()
 	}
-	if set := h.cfg.flags; set != nil {
-		rec.Flags = set.Snapshot().Flags
-	}
-	if h.cfg.env != nil {
-		if env := h.cfg.env(); env != nil {
-			rec.EnvID, rec.Env = env.ID, env
-		}
-	}
 	return rec
 }
 
 // body redacts the first bytes kept of a body of size bytes; complete
 // says whether size is the whole body.
 func (h *handler) body(contentType string, kept []byte, size int64, complete bool) Body {
+	return h.c.Body(contentType, kept, size, complete)
+}
+
+// Body returns the Body of a record for a body of the given content type
+// and true size of which kept holds the first bytes, redacted by the
+// Capturer's Redactor, and counted in its Stats when truncated. complete
+// reports whether size is the whole body (false when the reader stopped
+// early and the true size is unknown).
+func (c *Capturer) Body(contentType string, kept []byte, size int64, complete bool) Body {
 	b := Body{ContentType: contentType, Size: size}
 	if size == 0 && len(kept) == 0 {
 		return b
@@ -109,12 +102,12 @@ func (h *handler) body(contentType string, kept []byte, size int64, complete boo
 	b.Truncated = int64(len(kept)) < size || !complete
 	var out []byte
 	if b.Truncated && int64(len(kept)) >= size {
-		out, b.Omitted = h.cfg.redactor.Body(contentType, kept, true)
+		out, b.Omitted = c.Redactor().Body(contentType, kept, true)
 	} else {
-		out, b.Omitted = h.cfg.redactor.BodyWithSize(contentType, kept, size)
+		out, b.Omitted = c.Redactor().BodyWithSize(contentType, kept, size)
 	}
 	if b.Truncated {
-		h.cfg.stats.truncated.Add(1)
+		c.cfg.stats.truncated.Add(1)
 	}
 	b.SetBytes(out)
 	return b

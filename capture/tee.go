@@ -12,12 +12,12 @@ import (
 // is pooled: the buffers of the on-failure mode, which every request
 // fills, are reused.
 type state struct {
-	reason string
-	start  time.Time
-	limit  int
-	body   teeBody // the request body as the handler reads it
-	resp   teeResp
-	rw     http.ResponseWriter
+	sel   Selection
+	start time.Time
+	limit int
+	body  teeBody // the request body as the handler reads it
+	resp  teeResp
+	rw    http.ResponseWriter
 }
 
 func (h *handler) get() *state {
@@ -30,7 +30,7 @@ func (h *handler) get() *state {
 // put returns s to the pool, unless its buffers grew past the limit
 // (they do not, but a pool must not hold on to large buffers).
 func (h *handler) put(s *state) {
-	if cap(s.body.buf) > h.cfg.limit || cap(s.resp.buf) > h.cfg.limit {
+	if limit := h.c.BodyLimit(); cap(s.body.buf) > limit || cap(s.resp.buf) > limit {
 		return
 	}
 	s.body = teeBody{buf: s.body.buf[:0]}
@@ -41,11 +41,11 @@ func (h *handler) put(s *state) {
 
 // begin sets s up for request r: the body tee replaces r.Body (given back
 // by end) and the writer is wrapped.
-func (s *state) begin(h *handler, w http.ResponseWriter, r *http.Request, reason string) {
-	s.reason = reason
-	s.start = h.cfg.now()
-	s.limit = h.cfg.limit
-	s.body.limit = h.cfg.limit
+func (s *state) begin(h *handler, w http.ResponseWriter, r *http.Request, sel Selection) {
+	s.sel = sel
+	s.start = h.c.Now()
+	s.limit = h.c.BodyLimit()
+	s.body.limit = s.limit
 	s.body.rc = r.Body
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &s.body
@@ -93,7 +93,7 @@ type teeResp struct {
 }
 
 func (t *teeResp) WroteHeader(code int) {
-	if t.s.reason == "" && code < 500 {
+	if t.s.sel.Reason == "" && code < 500 {
 		t.skip = true // the record is made, if at all, only on a panic
 		return
 	}
