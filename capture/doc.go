@@ -2,21 +2,90 @@
 // before it is stored, so that a bug seen only in production can be
 // replayed on a laptop and kept as a test.
 //
-// [NewMiddleware] captures the requests its [Policy] selects (a rate,
-// rules read at runtime from package flags, the live debug requests of
-// package debugsample, and failures), tees their bodies as the handler
-// reads and writes them, keeps at most a cap of each, and hands a
-// redacted [Record] to a [Sink]. Every header, URL, body and panic text
-// goes through the [Redactor] before it leaves the middleware. Records
-// are JSON Lines of a versioned schema ([Schema]); a [Decoder] reads
-// them back.
+// [NewMiddleware] captures the requests its [Policy] selects, tees their
+// bodies as the handler reads and writes them, keeps at most a cap of
+// each, and hands a redacted [Record] to a [Sink]. Every header, URL,
+// body and panic text goes through the [Redactor] before it leaves the
+// middleware. Records are JSON Lines of a versioned schema; a [Decoder]
+// reads them back, and each record names the environment snapshot
+// ([Env]) it was taken in, so that "works on my machine" can be
+// answered with [DiffEnv].
 //
 // # Usage
+//
+// Behind the middlewares of packages correlation, tracing and
+// debugsample, whose IDs and decisions it reads from the context:
+//
+//	file, err := capture.NewFileSink("/var/log/app/captures.jsonl", nil) // 0600, rotated
+//	if err != nil { … }
+//	sink := capture.NewAsyncSink(file, nil) // the request never waits for the disk
+//	defer sink.Close(ctx)                   // drains what was accepted
 //
 //	handler := correlation.NewHandler(tracing.NewHandler(debugsample.NewHandler(
 //		capture.NewHandler(mux, sink,
 //			capture.WithFlags(set), // capture.rate, capture.rules, capture.on_failure
-//		))))
+//		), debugsample.WithFlags(set))))
+//
+// # Which requests
+//
+// A request is captured when package debugsample made it live (a signed
+// debug token, a trusted caller, its live rate), when it is drawn by
+// Policy.Rate or the rate of the first [Rule] it matches (ServeMux
+// patterns, a method, a header), or, in on-failure mode, when its
+// response is 500 or more or its handler panics: then the capped request
+// body of every request is kept in pooled buffers until its response is
+// known. All of them within Policy.MaxPerSecond. The policy is fixed
+// with [WithPolicy] or read from flags on every request with [WithFlags],
+// so an operator turns capture on for one route, for ten minutes,
+// without a redeploy. A request that is not selected costs the policy
+// lookup and no allocation.
+//
+// # Records
+//
+// A [Record] holds the record's ID, start and duration, the correlation,
+// trace and span IDs, why it was captured, the request (method, URL with
+// its query redacted, host, protocol, route, headers, body) and the
+// response (status, headers, body), an error or panic text, the flags in
+// force and the ID of its environment snapshot. A [Body] holds the stored
+// body as text, or base64 for a binary type kept on purpose, its true
+// size and whether it was cut at the limit (64 KiB by default,
+// [WithBodyLimit]) or omitted. Each line carries "schema":
+// "reprokit.capture.v1" ([Schema]) and a "kind": "http", "grpc" or
+// "env"; the JSON Schema of a line is schema/record.v1.json beside this
+// file. [AppendRecord] writes a line, [Decoder] and [ReadFile] read
+// them, attaching to each record the snapshot line it refers to.
+//
+// # Sinks
+//
+// A [Sink] has one method, Write. [MemorySink] keeps the last records in
+// a ring (tests, an admin page). [FileSink] writes JSON Lines in mode
+// 0600, rotates by size and count, and never leaves a partial line, even
+// on a full disk; each file holds the snapshots of its records.
+// [AsyncSink] puts a bounded queue in front of a slow sink: when it is
+// full the record is dropped and counted, never waited for, and Close
+// drains it. [OTLPSink] sends records as OpenTelemetry log records, so a
+// fleet's captures reach a Collector beside its traces. Every sink's
+// errors are counted, and the middleware's [Stats] count what it
+// captured, capped and could not hand on.
+//
+// # Environment
+//
+// [TakeEnv] takes a snapshot of what differs between machines and is
+// not in the code: Go version and platform, GOMAXPROCS, memory limits
+// (GOMEMLIMIT and the cgroup's), time zone, the build (module versions,
+// VCS revision, build settings), the environment variables (values kept
+// only for an allow list, otherwise hashed with a key the fleet shares,
+// or only marked as set) and the flags in force. [DiffEnv] compares two,
+// grouped by kind, and never prints a masked value; [EnvHandler] serves a
+// running service's snapshot to the callers an authorize function
+// accepts. The middleware attaches [CachedEnv] to every record by
+// default.
+//
+// # Per-request step
+//
+// The middleware is a thin wrapper over [Capturer], which gRPC
+// interceptors (package grpcdiag) and fused stacks use to build records
+// with the same policy, cap, Redactor and counts.
 //
 // # The Redactor
 //
