@@ -1,3 +1,9 @@
+//go:build !race
+
+// The race detector makes this test twenty times slower and adds nothing
+// to it (TestStreamingHashes runs the same path under -race with 8 MiB);
+// .ci/run runs it without -race, beside the allocation checks.
+
 package capture_test
 
 import (
