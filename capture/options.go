@@ -63,15 +63,41 @@ func newConfig(opts []Option) *config {
 	return c
 }
 
-// WithRedactor sets the Redactor every record goes through before it
-// leaves the middleware. The default is NewRedactor(Rules{}), the safe
-// defaults. A nil r is ignored.
-func WithRedactor(r *Redactor) Option {
-	return optionFunc(func(c *config) {
-		if r != nil {
-			c.redactor = r
-		}
-	})
+// A SharedOption configures both the middleware ([Option]) and
+// [Replay] ([ReplayOption]), so that one value serves the service that
+// records and the test that replays.
+type SharedOption interface {
+	Option
+	ReplayOption
+}
+
+type sharedOption struct {
+	middleware func(*config)
+	replay     func(*replayConfig)
+}
+
+func (o sharedOption) apply(c *config)             { o.middleware(c) }
+func (o sharedOption) applyReplay(c *replayConfig) { o.replay(c) }
+
+// WithRedactor sets the Redactor values go through: in the middleware,
+// every value of a record before it leaves; in Replay, the new response
+// before it is compared or returned, so that a ReplayResult never holds
+// a secret either (use the rules the recording was made with, for the
+// two sides to match best). The default is NewRedactor(Rules{}), the
+// safe defaults. A nil r is ignored.
+func WithRedactor(r *Redactor) SharedOption {
+	return sharedOption{
+		middleware: func(c *config) {
+			if r != nil {
+				c.redactor = r
+			}
+		},
+		replay: func(c *replayConfig) {
+			if r != nil {
+				c.redactor = r
+			}
+		},
+	}
 }
 
 // WithPolicy sets which requests are captured, fixed for the life of the
@@ -112,20 +138,30 @@ func WithBodyLimit(n int) Option {
 	})
 }
 
-// WithEnv sets the environment snapshot that records refer to (by
-// Record.EnvID, with Record.Env set so that a file sink writes it). The
-// function is called for each record and should return a cached
-// snapshot (see CachedEnv), or nil for none. The default is
-// CachedEnv with the flags of WithFlags and the Redactor of WithRedactor:
-// variable values are kept for the default allow list and otherwise only
-// marked as set; give CachedEnv a HashKey shared by the fleet to compare
-// them across machines.
-func WithEnv(env func() *Env) Option {
-	return optionFunc(func(c *config) {
-		if env != nil {
-			c.env = env
-		}
-	})
+// WithEnv sets the environment snapshot of this process. The
+// middleware attaches it to every record (Record.EnvID, and Record.Env so
+// that a file sink writes it); Replay compares a record's snapshot with
+// it. The function is called for each record or replay and should return
+// a cached snapshot (see CachedEnv), or nil for none.
+//
+// The middleware's default is CachedEnv with the flags of WithFlags and
+// the Redactor of WithRedactor: variable values are kept for the default
+// allow list and otherwise only marked as set; give CachedEnv a HashKey
+// shared by the fleet to compare them across machines. Replay's default
+// is TakeEnv(nil), taken once per process. A nil env is ignored.
+func WithEnv(env func() *Env) SharedOption {
+	return sharedOption{
+		middleware: func(c *config) {
+			if env != nil {
+				c.env = env
+			}
+		},
+		replay: func(c *replayConfig) {
+			if env != nil {
+				c.env = env
+			}
+		},
+	}
 }
 
 // WithLogger sets the logger of the middleware's own warnings (invalid
