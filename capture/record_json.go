@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"unicode"
 
 	"github.com/reprokit/reprokit/internal/safetext"
 )
@@ -50,14 +52,18 @@ func (e *LineError) Error() string {
 func (e *LineError) Unwrap() error { return e.Err }
 
 // AppendRecord appends rec to dst as one line of JSON, newline
-// included. It sets rec's Schema to [Schema] and its Kind to [KindHTTP]
-// when they are empty.
+// included, with [Schema] and [KindHTTP] written for an empty Schema or
+// Kind. It does not modify rec, which several sinks may share.
 func AppendRecord(dst []byte, rec *Record) ([]byte, error) {
-	if rec.Schema == "" {
-		rec.Schema = Schema
-	}
-	if rec.Kind == "" {
-		rec.Kind = KindHTTP
+	if rec.Schema == "" || rec.Kind == "" {
+		r := *rec
+		if r.Schema == "" {
+			r.Schema = Schema
+		}
+		if r.Kind == "" {
+			r.Kind = KindHTTP
+		}
+		rec = &r
 	}
 	out, err := appendRecordJSON(dst, rec)
 	if err != nil {
@@ -127,7 +133,9 @@ func (d *Decoder) Next() (*Record, error) {
 			d.envs[env.ID] = env
 			continue
 		}
-		rec.Env = d.envs[rec.EnvID]
+		if rec.EnvID != "" {
+			rec.Env = d.envs[rec.EnvID]
+		}
 		return rec, nil
 	}
 }
@@ -159,7 +167,7 @@ func (d *Decoder) readLine() ([]byte, error) {
 			if long != nil {
 				frag = append(long, frag...)
 			}
-			if len(frag) > MaxLineBytes {
+			if len(bytes.TrimSuffix(frag, []byte("\n"))) > MaxLineBytes {
 				d.skipped(err)
 				return nil, &LineError{Line: d.line, Err: ErrLineTooLong}
 			}
@@ -213,7 +221,7 @@ func (d *Decoder) parse(line []byte) (*Record, *Env, error) {
 		Kind   string `json:"kind"`
 	}
 	if err := json.Unmarshal(line, &head); err != nil {
-		return nil, nil, err
+		return nil, nil, jsonError{err}
 	}
 	if head.Schema != Schema {
 		return nil, nil, fmt.Errorf("%w %q (this version reads %q)", ErrSchema, safetext.Clean(head.Schema, 64), Schema)
@@ -222,13 +230,13 @@ func (d *Decoder) parse(line []byte) (*Record, *Env, error) {
 	case KindHTTP, KindGRPC:
 		rec := new(Record)
 		if err := json.Unmarshal(line, rec); err != nil {
-			return nil, nil, err
+			return nil, nil, jsonError{err}
 		}
 		return rec, nil, nil
 	case KindEnv:
 		env := new(Env)
 		if err := json.Unmarshal(line, env); err != nil {
-			return nil, nil, err
+			return nil, nil, jsonError{err}
 		}
 		return nil, env, nil
 	}
@@ -270,3 +278,23 @@ func readAll(d *Decoder, name string) ([]*Record, error) {
 		out = append(out, rec)
 	}
 }
+
+// maxErrorText bounds the text of an error about a line: encoding/json
+// repeats the literal it refused, which in a hostile file may be
+// megabytes long and hold control characters or secrets.
+const maxErrorText = 256
+
+// jsonError is a JSON error about a line, its text cleaned and cut.
+type jsonError struct{ err error }
+
+func (e jsonError) Error() string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, safetext.Clean(e.err.Error(), maxErrorText))
+}
+
+// Unwrap returns the encoding/json error.
+func (e jsonError) Unwrap() error { return e.err }
