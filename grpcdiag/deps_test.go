@@ -43,6 +43,10 @@ func TestHTTPOnlyLinksNoGRPC(t *testing.T) {
 		"github.com/reprokit/reprokit/tracing", // grpc OTLP comes from grpcdiag.WithOTLP
 		"github.com/reprokit/reprokit",         // the whole HTTP stack
 		"github.com/reprokit/reprokit/examples/demo",
+		"github.com/reprokit/reprokit/capture",
+		"github.com/reprokit/reprokit/capture/capturetest",
+		"github.com/reprokit/reprokit/debugsample",
+		"github.com/reprokit/reprokit/flags",
 	}
 	for _, pkg := range httpOnly {
 		for _, p := range deps(pkg) {

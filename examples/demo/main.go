@@ -2,8 +2,11 @@
 // services on 127.0.0.1, a front that calls a back, and the requests a
 // production incident is made of. It prints what each service logged and
 // the trace each request made, so you can see one correlation ID and one
-// trace follow a request across the hop, and hostile input being refused.
-// It exits by itself.
+// trace follow a request across the hop, and hostile input being refused;
+// debug logs switched on at runtime for a slice of traffic; and a failing
+// request captured, redacted, and reproduced in process once the
+// environment diff names what production has and the laptop lacks. It
+// exits by itself.
 //
 //	go run ./examples/demo
 package main
@@ -42,8 +45,14 @@ func run(ctx context.Context, out io.Writer) (err error) {
 	}
 	defer func() { err = errors.Join(err, frontTel.shutdown(context.WithoutCancel(ctx))) }()
 
+	caps, err := newCaptures()
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, caps.close(context.WithoutCancel(ctx))) }()
+
 	logs := newLogBook()
-	dbg := newDebugging(logs.logger("admin"))
+	dbg := newDebugging(logs.logger("admin"), productionConfig, caps.sink)
 	back, err := startService(ctx, "inventory", newInventory(logs.logger("inventory"), backTel, dbg))
 	if err != nil {
 		return err
@@ -119,5 +128,8 @@ func run(ctx context.Context, out io.Writer) (err error) {
 	if failed > 0 {
 		return fmt.Errorf("%d scenarios did not go as the demo expects", failed)
 	}
-	return nil
+
+	fmt.Fprintf(out, "\nPart 3: the failing request, captured and redacted in production, reproduced on a laptop\n")
+	logs.reset()
+	return reproduce(ctx, out, len(all)+len(debugScenarios(dbg))+1, front.url, caps, newLaptop(logs, backTel))
 }

@@ -28,6 +28,13 @@ func TestDemo(t *testing.T) {
 		"written after the errors and marked debug_buffered=true",
 		"written live in both services",
 		"the forged token is counted",
+		"Authorization: Bearer [REDACTED]",
+		`request body: {"card":"[REDACTED]"}`,
+		"X-Api-Key: [REDACTED]",
+		"are in no record; the file is mode 600",
+		"recorded 500, replayed 200: not reproduced",
+		"inventory.strict_warehouse: true (static) in production, false (default) in laptop",
+		"recorded 500, replayed 500: reproduced",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
@@ -36,8 +43,10 @@ func TestDemo(t *testing.T) {
 	if n := strings.Count(text, "no debug line"); n != 3 {
 		t.Errorf("%d requests without debug lines, want 3 (off, buffered success, forged token):\n%s", n, text)
 	}
-	if strings.Contains(text, adminToken) {
-		t.Error("the operator's secret is printed")
+	for _, secret := range []string{adminToken, customerCard, customerSession[:16], inventoryAPIKey, string(fleetEnvKey)} {
+		if strings.Contains(text, secret) {
+			t.Errorf("a secret is printed: %.8s…", secret)
+		}
 	}
 	if n := strings.Count(text, "refused; new ID"); n != 2 {
 		t.Errorf("%d hostile IDs refused, want 2:\n%s", n, text)

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/reprokit/reprokit/capture"
 	"github.com/reprokit/reprokit/correlation"
 	"github.com/reprokit/reprokit/debugsample"
 	"github.com/reprokit/reprokit/tracing"
@@ -39,13 +40,23 @@ func newCheckout(logger *slog.Logger, inventoryURL string, tel *telemetry, dbg *
 		if !validSKU(sku) {
 			sku = "A-42"
 		}
-		logger.DebugContext(ctx, "cart parsed", "sku", sku, "items", 1)
+		var payment struct {
+			Card string `json:"card"`
+		}
+		if r.ContentLength != 0 {
+			if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&payment); err != nil {
+				http.Error(w, "bad payment details", http.StatusBadRequest)
+				return
+			}
+		}
+		logger.DebugContext(ctx, "cart parsed", "sku", sku, "items", 1, "paid_by_card", payment.Card != "")
 		req, err := http.NewRequestWithContext(ctx, "POST", inventoryURL+"/reserve?sku="+sku, nil)
 		if err != nil {
 			logger.ErrorContext(ctx, "building inventory call", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
+		req.Header.Set("X-Api-Key", inventoryAPIKey)
 		resp, err := client.Do(req)
 		if err != nil {
 			logger.ErrorContext(ctx, "inventory unreachable", "err", err)
@@ -73,14 +84,18 @@ func newCheckout(logger *slog.Logger, inventoryURL string, tel *telemetry, dbg *
 	})
 	mux.Handle("/admin/flags", dbg.admin)
 	return correlation.NewHandler(tracing.NewHandler(
-		debugsample.NewHandler(mux, dbg.options()...),
+		debugsample.NewHandler(capture.NewHandler(mux, dbg.sink, dbg.captureOptions()...), dbg.options()...),
 		tel.options(tracing.WithPublicEndpoint())...))
 }
 
+// inventoryAPIKey is the credential checkout calls inventory with.
+const inventoryAPIKey = "inv_live_5f2a9c81d04e7b36"
+
 // newInventory is the back service. It trusts the trace context and the
-// debug decision checkout sends. It fails for one data shape: a SKU whose
-// stock record has no warehouse, the kind of bug that shows only with
-// production data.
+// debug decision checkout sends. It fails for one data shape, and only
+// with production's configuration: a SKU whose stock record has no
+// warehouse, when the strict warehouse check is on. The kind of bug that
+// shows only with production data and production flags.
 func newInventory(logger *slog.Logger, tel *telemetry, dbg *debugging) http.Handler {
 	stock := map[string]stockRecord{
 		"A-42": {level: 7, warehouse: "north"},
@@ -92,6 +107,9 @@ func newInventory(logger *slog.Logger, tel *telemetry, dbg *debugging) http.Hand
 		sku := r.URL.Query().Get("sku")
 		rec, ok := stock[sku]
 		logger.DebugContext(ctx, "stock record loaded", "sku", sku, "found", ok, "stock", rec.level, "warehouse", rec.warehouse)
+		if ok && rec.warehouse == "" && !strictWarehouse.Get(ctx, dbg.flags) {
+			rec.warehouse = "north" // the default, unless the strict check is on
+		}
 		if !ok || rec.warehouse == "" {
 			logger.ErrorContext(ctx, "cannot reserve stock", "sku", sku, "err", "no warehouse for this SKU")
 			http.Error(w, "internal error", http.StatusInternalServerError)
@@ -103,7 +121,8 @@ func newInventory(logger *slog.Logger, tel *telemetry, dbg *debugging) http.Hand
 		io.WriteString(w, `{"reserved":1}`+"\n")
 	})
 	return correlation.NewHandler(tracing.NewHandler(
-		debugsample.NewHandler(mux, dbg.options(debugsample.WithTrustedPeers(netip.MustParsePrefix("127.0.0.0/8")))...),
+		debugsample.NewHandler(capture.NewHandler(mux, dbg.sink, dbg.captureOptions()...),
+			dbg.options(debugsample.WithTrustedPeers(netip.MustParsePrefix("127.0.0.0/8")))...),
 		tel.options()...))
 }
 
