@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"sync"
@@ -61,6 +62,29 @@ type jsonRedactor struct {
 	buf       []byte // a decoded string
 	enc       []byte // a decoded string, masked
 	quo       []byte // that string quoted again
+	keys      [keyCacheSize]keyEntry
+}
+
+// The keys of a document repeat (every element of an array of objects
+// has the same ones), and the engine's lookup hashes the name each time.
+// A run keeps the decisions of the last keys it met in a small
+// direct-mapped cache of offsets into its input: no allocation, a length
+// check and a byte comparison instead of a map lookup.
+const keyCacheSize = 32
+
+type keyEntry struct {
+	off    int32 // of the name in the input
+	n      int32 // its length + 1; 0: empty entry
+	d      redact.Decision
+	secret bool
+}
+
+func keySlot(name []byte) int {
+	h := uint(len(name)) * 31
+	if len(name) > 0 {
+		h += uint(name[0])*7 + uint(name[len(name)-1])*131
+	}
+	return int(h % keyCacheSize)
 }
 
 var jsonPool = sync.Pool{New: func() any { return new(jsonRedactor) }}
@@ -227,7 +251,19 @@ func (j *jsonRedactor) key(i int) (int, redact.Decision, error) {
 		j.buf = appendUnquoted(j.buf[:0], name)
 		name = j.buf
 	}
-	d, secret := j.r.engine.Key(name)
+	var d redact.Decision
+	var secret bool
+	if escaped || len(in) > 1<<31-1 {
+		d, secret = j.r.engine.Key(name)
+	} else {
+		e := &j.keys[keySlot(name)]
+		if int(e.n) == len(name)+1 && bytes.Equal(in[e.off:int(e.off)+len(name)], name) {
+			d, secret = e.d, e.secret
+		} else {
+			d, secret = j.r.engine.Key(name)
+			*e = keyEntry{off: int32(i + 1), n: int32(len(name) + 1), d: d, secret: secret}
+		}
+	}
 	if !secret && escaped {
 		// A secret may show only in the escaped form ("\npm_…").
 		secret = len(j.r.engine.FindBytes(j.spans[:0], in[i+1:end-1])) > 0

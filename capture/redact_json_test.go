@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -154,5 +155,43 @@ func TestJSONTypes(t *testing.T) {
 		if omitted || string(out) != `{"password":"[REDACTED]"}` {
 			t.Errorf("%q: %s", ct, out)
 		}
+	}
+}
+
+// TestKeyCacheCollisions: names that share a slot of the run's key cache
+// keep their own decisions, in either order and repeated.
+func TestKeyCacheCollisions(t *testing.T) {
+	secret := "password"
+	var harmless []string
+	for c := 'a'; c <= 'z' && len(harmless) < 3; c++ {
+		for d := 'a'; d <= 'z'; d++ {
+			name := string(c) + "olours" + string(d) // as long as "password"
+			if name != secret && keySlot([]byte(name)) == keySlot([]byte(secret)) {
+				harmless = append(harmless, name)
+				break
+			}
+		}
+	}
+	if len(harmless) == 0 {
+		t.Fatal("no colliding name found; the test proves nothing")
+	}
+	r := NewRedactor(Rules{})
+	var doc strings.Builder
+	doc.WriteString("[")
+	for i := range 3 {
+		for _, h := range harmless {
+			fmt.Fprintf(&doc, `{%q:"keep-%d",%q:"hunter2-%d"},`, h, i, secret, i)
+		}
+	}
+	doc.WriteString(`{}]`)
+	out, omitted := r.Body("application/json", []byte(doc.String()), false)
+	if omitted {
+		t.Fatal("omitted")
+	}
+	if strings.Contains(string(out), "hunter2") {
+		t.Errorf("a password survived: %s", out)
+	}
+	if n := strings.Count(string(out), `"keep-`); n != 3*len(harmless) {
+		t.Errorf("%d harmless values kept, want %d: %s", n, 3*len(harmless), out)
 	}
 }
