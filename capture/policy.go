@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"sync"
-	"sync/atomic"
 
 	"github.com/reprokit/reprokit/flags"
 	"github.com/reprokit/reprokit/internal/reqmatch"
@@ -139,16 +137,11 @@ func capRate(r float64) float64 {
 
 // ruleSet is a compiled list of rules; immutable.
 type ruleSet struct {
-	src   *Rule // first element of the slice it was compiled from
-	n     int
 	rules reqmatch.Set[float64]
 }
 
 func compileRules(rules []Rule) (*ruleSet, []error) {
-	set := &ruleSet{n: len(rules)}
-	if len(rules) > 0 {
-		set.src = &rules[0]
-	}
+	set := &ruleSet{}
 	var errs []error
 	for i, r := range rules {
 		cond := reqmatch.Cond{Pattern: r.Pattern, Method: r.Method, Header: r.Header, Value: r.Value}
@@ -171,31 +164,18 @@ func (s *ruleSet) rate(r *http.Request, def float64) float64 {
 }
 
 // ruleCache holds the rules compiled from the last slice the flags
-// returned; the flags decode a JSON value once per change, so a new
-// slice means new rules.
+// returned.
 type ruleCache struct {
-	cur atomic.Pointer[ruleSet]
-	mu  sync.Mutex // serialises compiling
+	c reqmatch.Cache[Rule, *ruleSet]
 }
 
 func (c *ruleCache) get(rules []Rule, logger *slog.Logger, stats *Stats) *ruleSet {
-	if cur := c.cur.Load(); cur != nil && cur.same(rules) {
-		return cur
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cur := c.cur.Load(); cur != nil && cur.same(rules) {
-		return cur
-	}
-	set, errs := compileRules(rules)
-	if len(errs) > 0 {
-		stats.invalidRules.Add(uint64(len(errs)))
-		logger.Warn("capture: invalid rules skipped", "error", errors.Join(errs...))
-	}
-	c.cur.Store(set)
-	return set
-}
-
-func (s *ruleSet) same(rules []Rule) bool {
-	return len(rules) == s.n && (len(rules) == 0 || &rules[0] == s.src)
+	return c.c.Get(rules, func(rules []Rule) *ruleSet {
+		set, errs := compileRules(rules)
+		if len(errs) > 0 {
+			stats.invalidRules.Add(uint64(len(errs)))
+			logger.Warn("capture: invalid rules skipped", "error", errors.Join(errs...))
+		}
+		return set
+	})
 }

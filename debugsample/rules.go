@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
-	"sync/atomic"
 
 	"github.com/reprokit/reprokit/internal/reqmatch"
 )
@@ -16,18 +14,13 @@ type rates struct{ live, buffered float64 }
 
 // ruleSet is a compiled list of rules. It is immutable.
 type ruleSet struct {
-	src   *Rule // first element of the slice it was compiled from
-	n     int
 	rules reqmatch.Set[rates]
 }
 
 // compileRules compiles rules, skipping the invalid ones and reporting
 // each in errs.
 func compileRules(rules []Rule) (*ruleSet, []error) {
-	set := &ruleSet{n: len(rules)}
-	if len(rules) > 0 {
-		set.src = &rules[0]
-	}
+	set := &ruleSet{}
 	var errs []error
 	for i, r := range rules {
 		if err := set.rules.Add(condOf(r), rates{clampRate(r.LiveRate), clampRate(r.BufferedRate)}); err != nil {
@@ -57,38 +50,21 @@ func (s *ruleSet) match(r *http.Request) *rates {
 }
 
 // ruleCache holds the rules compiled from the last slice the flags
-// returned, and compiles again only when the flags return another slice
-// (the flags package decodes a JSON value once per change).
+// returned.
 type ruleCache struct {
-	cur atomic.Pointer[ruleSet]
-	mu  sync.Mutex // serialises compiling
+	c reqmatch.Cache[Rule, *ruleSet]
 }
 
 // get returns the compiled form of rules, compiling them if they are not
 // the slice compiled last. Invalid rules are skipped, counted in stats and
 // logged once per change.
 func (c *ruleCache) get(rules []Rule, logger *slog.Logger, stats *Stats) *ruleSet {
-	if cur := c.cur.Load(); cur != nil && cur.same(rules) {
-		return cur
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cur := c.cur.Load(); cur != nil && cur.same(rules) {
-		return cur
-	}
-	set, errs := compileRules(rules)
-	if len(errs) > 0 {
-		stats.invalidRules.Add(uint64(len(errs)))
-		logger.Warn("debugsample: invalid rules skipped", "error", errors.Join(errs...))
-	}
-	c.cur.Store(set)
-	return set
-}
-
-// same reports whether rules is the slice s was compiled from.
-func (s *ruleSet) same(rules []Rule) bool {
-	if len(rules) != s.n {
-		return false
-	}
-	return len(rules) == 0 || &rules[0] == s.src
+	return c.c.Get(rules, func(rules []Rule) *ruleSet {
+		set, errs := compileRules(rules)
+		if len(errs) > 0 {
+			stats.invalidRules.Add(uint64(len(errs)))
+			logger.Warn("debugsample: invalid rules skipped", "error", errors.Join(errs...))
+		}
+		return set
+	})
 }

@@ -379,11 +379,11 @@ func TestFlagsPolicy(t *testing.T) {
 	if d := get("/hot/x"); d.Mode != Live || d.Reason != ReasonRule {
 		t.Fatalf("after rules: %+v", d)
 	}
-	compiled := s.rules.cur.Load()
+	compiled := s.rules.get(RulesFlag.Get(context.Background(), set), nil, nil)
 	for i := 0; i < 10; i++ {
 		get("/hot/x")
 	}
-	if s.rules.cur.Load() != compiled {
+	if s.rules.get(RulesFlag.Get(context.Background(), set), nil, nil) != compiled {
 		t.Error("rules compiled again without a change")
 	}
 	if err := set.Override("debug.rules", `[]`, time.Minute, "test"); err != nil {
