@@ -560,3 +560,40 @@ func TestRecordsToFile(t *testing.T) {
 	diff := capture.DiffEnv(recs[0].Env, recs[1].Env)
 	assert.Contains(t, diff.String(), "capture.on_failure")
 }
+
+// TestBlockedSinkNeverHoldsARequest: behind an AsyncSink, a sink that
+// blocks (a hung disk, a stuck Collector) costs the requests nothing: the
+// queue fills, then records are dropped and counted.
+func TestBlockedSinkNeverHoldsARequest(t *testing.T) {
+	release := make(chan struct{})
+	blocked := capture.SinkFunc(func(ctx context.Context, _ *capture.Record) error {
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return nil
+	})
+	async := capture.NewAsyncSink(blocked, &capture.AsyncOptions{MaxRecords: 4})
+	var stats capture.Stats
+	h := capture.NewHandler(http.HandlerFunc(echo), async, always, capture.WithStats(&stats))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("POST", "/", strings.NewReader("x")))
+			if w.Code != 200 || !strings.Contains(w.Body.String(), `"got":1`) {
+				t.Errorf("response changed: %d %s", w.Code, w.Body)
+			}
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("requests waited for the blocked sink")
+	}
+	assert.Equal(t, uint64(50), stats.CapturedTotal())
+	assert.GreaterOrEqual(t, stats.SinkErrors(), uint64(50-4-1), "the records the queue could not take are counted")
+	close(release)
+	require.NoError(t, async.Close(context.Background()))
+}
