@@ -214,6 +214,76 @@
 // be shared with the HTTP middleware. Without WithDebugSample no debug
 // sampling work is done at all.
 //
+// # Capture
+//
+// [WithCapture] brings package capture to gRPC: the calls its policy
+// selects are written as redacted [capture.Record]s of kind
+// [capture.KindGRPC] to a [capture.Sink], with the same policy, rate cap,
+// [capture.Redactor], environment and counts as the HTTP middleware,
+// configured by the same options:
+//
+//	sink := capture.NewAsyncSink(fileSink, nil)
+//	captured := grpcdiag.WithCapture(sink,
+//		capture.WithFlags(set), // capture.rate, capture.rules, capture.on_failure
+//	)
+//	srv := grpc.NewServer(grpcdiag.ServerOptions(traced, debug, captured)...)
+//
+// The capture step runs after the correlation ID, the span and the debug
+// decision, just before the handler, so a record carries the call's
+// correlation, trace and span IDs, and a call that package debugsample
+// made live is captured, with the reason "debug" (unless
+// [capture.WithDebugRequests] is false). Rules match a call as an HTTP
+// request: method POST, path the full method and Host the :authority, so
+// that {"pattern":"POST /orders.v1.Orders/","rate":1} captures every call
+// of a service and "POST /orders.v1.Orders/Get" one method. A rule's
+// header condition never matches a gRPC call: building a header from the
+// metadata of every call would cost what a call that is not captured must
+// not pay.
+//
+// A record holds, for the request: method "POST", URL and Route the full
+// method, Host the :authority, Proto "HTTP/2.0", and for Header the
+// incoming metadata under canonical names, redacted as HTTP headers are
+// (authorization: Bearer … keeps only its scheme), without pseudo-headers,
+// the values of binary (-bin) keys replaced by "[omitted: N bytes]". The
+// bodies are the messages as protojson ([protojson.MarshalOptions] at its
+// defaults), content type application/json, of which at most the body
+// limit ([capture.WithBodyLimit]) is kept, with the JSON's full size, and
+// redacted as JSON: a field named password, or a bearer token in any
+// field, is masked. A unary call has its request and response message; a
+// streaming call a JSON array of the first messages of each direction, as
+// the handler received and sent them ([WithCaptureMessages], by default 8),
+// the counts of all of them in GRPC.RequestMessages and
+// GRPC.ResponseMessages, and the body marked truncated when there were
+// more; and the header and trailer metadata its handler set on the stream.
+// A unary handler's header metadata is not recorded: it goes to the
+// transport stream of the context, which gRPC's own SetSendCompressor
+// needs unwrapped. A message that protojson refuses (a string of invalid
+// UTF-8, an Any of a type the program does not link) is omitted with its
+// size in wire bytes, and one that is not a protocol buffer message is
+// marked as such. GRPC holds the status code's name and its redacted
+// message, and Response.Status the HTTP status of the code, as listed
+// under "Debug sampling" (200 OK, 404 NotFound, 500 Internal, 503
+// Unavailable, …), so that a tool that lists captures by status treats
+// both kinds alike.
+//
+// In on-failure mode a call is captured when it ends with a code that
+// means the server failed, those of an HTTP status of 500 or more and of
+// a server span marked as an error (Unknown, DeadlineExceeded,
+// Unimplemented, Internal, Unavailable, DataLoss, and codes gRPC does not
+// define), or when its handler panics. A panic is recorded, redacted and
+// cut to 1 KiB, with code Unknown and status 500, and then goes on up the
+// stack: the interceptors do not recover, so the server fails the call
+// (or the process) as it would without them. A unary call in on-failure
+// mode costs nothing until it fails: its request message is written only
+// then, as the handler left it (a handler that modifies its request shows
+// the modified one). A streaming call in on-failure mode keeps its first
+// messages in wire form as they go through, since a handler may reuse a
+// message for the next one, which costs a fraction of writing them as
+// JSON, and writes them as JSON only if the call fails. It keeps at most
+// the body limit of wire bytes (but always the first message): a record
+// whose first messages did not fit holds those that did, marked
+// truncated, its Size counting only them.
+//
 // # Logs
 //
 // The package writes nothing to standard output. Its own rare warnings (a
@@ -241,4 +311,13 @@
 // [debugsample.Sampler.Begin]; a sampled call adds its baggage and,
 // buffered, its buffer. On the client it adds, for a call whose context
 // holds the debug member, the appended metadata pair.
+//
+// Capture adds, per server call that is not captured, the policy lookup
+// and the copy of the :authority that gRPC's metadata lookup makes: one
+// allocation of 16 bytes; the request view of the rules stays on the
+// stack. A unary call in on-failure mode that succeeds adds a clock
+// reading and nothing else; a stream in on-failure mode that succeeds
+// adds the wrapped stream and the wire form of its first messages, a
+// bounded cost per stream. A captured call adds its record: the metadata,
+// the messages as protojson and their redaction.
 package grpcdiag

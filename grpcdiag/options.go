@@ -3,6 +3,7 @@ package grpcdiag
 import (
 	"log/slog"
 
+	"github.com/reprokit/reprokit/capture"
 	"github.com/reprokit/reprokit/correlation"
 	"github.com/reprokit/reprokit/debugsample"
 	"github.com/reprokit/reprokit/tracing"
@@ -29,6 +30,9 @@ type config struct {
 	tracing     []tracing.Option     // in the order given, across calls
 	debug       bool                 // WithDebugSample was given
 	debugsample []debugsample.Option // in the order given, across calls
+	captureSink capture.Sink         // nil without WithCapture
+	capture     []capture.Option     // in the order given, across calls
+	messages    int                  // WithCaptureMessages; 0 means DefaultCaptureMessages
 }
 
 func newConfig(opts []Option) config {
@@ -136,5 +140,51 @@ func WithDebugSample(opts ...debugsample.Option) Option {
 	return optionFunc(func(c *config) {
 		c.debug = true
 		c.debugsample = append(c.debugsample, opts...)
+	})
+}
+
+// DefaultCaptureMessages is how many messages of each direction of a
+// stream a capture record keeps when [WithCaptureMessages] is not given.
+const DefaultCaptureMessages = 8
+
+// WithCapture turns on the capture of the server's calls into sink,
+// configured by opts, the options of package capture, applied in order
+// after those of any earlier WithCapture (whose sink this one replaces):
+// [capture.WithPolicy] or [capture.WithFlags] (which calls are captured;
+// rules match a call as "POST /pkg.Service/Method"),
+// [capture.WithDebugRequests], [capture.WithRedactor],
+// [capture.WithBodyLimit] (of each message's JSON, or of a stream's JSON
+// array), [capture.WithEnv], [capture.WithStats], [capture.WithLogger] and
+// [capture.WithClock]. See "Capture" in the package documentation.
+//
+// [ServerOptions] builds one [capture.Capturer] for both interceptors, so
+// unary and streaming calls share one rate cap. Records are handed to sink
+// on the call's goroutine, after the handler returns; wrap a sink that
+// does I/O in a [capture.AsyncSink].
+//
+// WithCapture is ignored on the client side. Without it, which is the
+// default, the interceptors do no capture work at all. A nil sink panics;
+// nil options are ignored.
+func WithCapture(sink capture.Sink, opts ...capture.Option) Option {
+	if sink == nil {
+		panic("grpcdiag: nil capture.Sink")
+	}
+	return optionFunc(func(c *config) {
+		c.captureSink = sink
+		c.capture = append(c.capture, opts...)
+	})
+}
+
+// WithCaptureMessages sets how many messages of each direction of a
+// streaming call a capture record keeps: the first n received and the
+// first n sent. The record counts them all and is marked truncated when
+// there were more. The default is [DefaultCaptureMessages]; n <= 0 is
+// ignored. It has no effect without [WithCapture], nor on unary calls,
+// whose record holds their one request and one response.
+func WithCaptureMessages(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.messages = n
+		}
 	})
 }

@@ -23,6 +23,7 @@ type server struct {
 	key string         // metadata key of the ID, lower case
 	tel *telemetry     // nil without WithTracing
 	dbg *debugSampling // nil without WithDebugSample
+	cap *capturing     // nil without WithCapture
 	cfg config
 }
 
@@ -33,7 +34,7 @@ func newServer(cfg config) *server {
 		cfg.log().Warn("grpcdiag: correlation header is not a valid gRPC metadata key; using the default",
 			slog.String("header", res.Header()), slog.String("key", key))
 	}
-	return &server{res: res, key: key, tel: newTelemetry(cfg, false), dbg: newDebugSampling(cfg), cfg: cfg}
+	return &server{res: res, key: key, tel: newTelemetry(cfg, false), dbg: newDebugSampling(cfg), cap: newCapturing(cfg), cfg: cfg}
 }
 
 // begin resolves the ID of the call whose incoming context is ctx and
@@ -62,12 +63,20 @@ func (s *server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo,
 	if err := grpc.SetHeader(ctx, header); err != nil {
 		s.headerFailed(ctx, err)
 	}
-	if s.tel == nil && s.dbg == nil {
+	if s.tel == nil && s.dbg == nil && s.cap == nil {
 		return handler(ctx, req)
 	}
 	var fullMethod string
 	if info != nil {
 		fullMethod = info.FullMethod
+	}
+	// The steps run correlation, tracing, debug, capture, handler: each
+	// wraps the next, so the innermost is wrapped first.
+	if s.cap != nil {
+		if s.tel == nil && s.dbg == nil {
+			return s.cap.serveUnary(ctx, req, fullMethod, handler)
+		}
+		handler = s.cap.unary(fullMethod, handler)
 	}
 	if s.dbg != nil {
 		handler = s.dbg.unary(fullMethod, handler)
@@ -84,12 +93,18 @@ func (s *server) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerIn
 	if err := ss.SetHeader(header); err != nil {
 		s.headerFailed(ctx, err)
 	}
-	if s.tel == nil && s.dbg == nil {
+	if s.tel == nil && s.dbg == nil && s.cap == nil {
 		return handler(srv, &serverStream{ServerStream: ss, ctx: ctx})
 	}
 	var fullMethod string
 	if info != nil {
 		fullMethod = info.FullMethod
+	}
+	if s.cap != nil {
+		if s.tel == nil && s.dbg == nil {
+			return s.cap.serveStream(srv, &serverStream{ServerStream: ss, ctx: ctx}, fullMethod, handler)
+		}
+		handler = s.cap.stream(fullMethod, handler)
 	}
 	if s.dbg != nil {
 		handler = s.dbg.stream(fullMethod, handler)
