@@ -73,8 +73,10 @@ func WithOTLP() tracing.SetupOption {
 // tracing.WithEnvLookup governs them too. Every setting is passed to the
 // OpenTelemetry exporters explicitly, so the OTEL_EXPORTER_OTLP_* variables
 // they would read from the process environment on their own have no
-// effect; the metric exporter uses the SDK's default temporality and
-// aggregation. A factory that cannot use its settings returns an error
+// effect. The metric exporter uses the temporality of
+// [tracing.OTLPSettings.TemporalitySelector], which Setup reads from
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (cumulative unless it
+// says delta or lowmemory), and the SDK's default aggregation. A factory that cannot use its settings returns an error
 // wrapping [ErrOTLPSettings] that never shows a header's value.
 func OTLPExporters() tracing.OTLPExporters {
 	return tracing.OTLPExporters{
@@ -109,7 +111,7 @@ func newOTLPMetricExporter(ctx context.Context, s tracing.OTLPSettings) (sdkmetr
 		otlpmetricgrpc.WithGRPCConn(conn),
 		otlpmetricgrpc.WithHeaders(s.Headers),
 		otlpmetricgrpc.WithTimeout(otlpTimeout(s)),
-		otlpmetricgrpc.WithTemporalitySelector(sdkmetric.DefaultTemporalitySelector),
+		otlpmetricgrpc.WithTemporalitySelector(s.TemporalitySelector()),
 		otlpmetricgrpc.WithAggregationSelector(sdkmetric.DefaultAggregationSelector))
 	if err != nil {
 		_ = conn.Close()

@@ -15,9 +15,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -240,6 +243,70 @@ func TestOTLPEndToEnd(t *testing.T) {
 	}
 }
 
+// TestOTLPMetricsTemporality sets
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE for tracing.Setup with
+// WithOTLP and checks the temporality an in-process OTLP/gRPC receiver
+// gets for a counter and an up-down counter. The process environment asks
+// for delta: it must have no effect, since Setup reads its own lookup.
+func TestOTLPMetricsTemporality(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "delta")
+	const (
+		cumulative = metricpb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE
+		delta      = metricpb.AggregationTemporality_AGGREGATION_TEMPORALITY_DELTA
+	)
+	tests := []struct {
+		name            string
+		preference      string // unset when empty
+		counter, upDown metricpb.AggregationTemporality
+	}{
+		{"default", "", cumulative, cumulative},
+		{"delta", "Delta", delta, cumulative},
+		{"lowmemory", "lowmemory", delta, cumulative},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recv := newReceiver(t)
+			env := map[string]string{
+				"OTEL_TRACES_EXPORTER":        "none",
+				"OTEL_LOGS_EXPORTER":          "none",
+				"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+				"OTEL_EXPORTER_OTLP_ENDPOINT": "http://" + recv.addr,
+			}
+			if tt.preference != "" {
+				env["OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"] = tt.preference
+			}
+			var p tracing.Providers
+			shutdown, err := tracing.Setup(context.Background(), grpcdiag.WithOTLP(),
+				tracing.WithEnvLookup(envMap(env)), tracing.WithoutGlobal(), tracing.WithProviders(&p))
+			require.NoError(t, err)
+			meter := p.MeterProvider.Meter("test")
+			counter, err := meter.Int64Counter("orders")
+			require.NoError(t, err)
+			counter.Add(context.Background(), 2)
+			upDown, err := meter.Int64UpDownCounter("queue.depth")
+			require.NoError(t, err)
+			upDown.Add(context.Background(), -1)
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			require.NoError(t, shutdown(shutdownCtx))
+
+			recv.mu.Lock()
+			defer recv.mu.Unlock()
+			got := map[string]metricpb.AggregationTemporality{}
+			for _, req := range recv.metrics {
+				for _, rm := range req.GetResourceMetrics() {
+					for _, sm := range rm.GetScopeMetrics() {
+						for _, m := range sm.GetMetrics() {
+							got[m.GetName()] = m.GetSum().GetAggregationTemporality()
+						}
+					}
+				}
+			}
+			assert.Equal(t, map[string]metricpb.AggregationTemporality{"orders": tt.counter, "queue.depth": tt.upDown}, got)
+		})
+	}
+}
+
 // TestOTLPProtocolWithoutWithOTLP checks the error Setup gives when the
 // protocol is grpc and grpcdiag.WithOTLP was not passed: it must say what
 // to do.
@@ -318,6 +385,13 @@ func TestOTLPSettings(t *testing.T) {
 		s := tracing.OTLPSettings{Signal: "metrics", Endpoint: "http://127.0.0.1:4317", LookupEnv: envMap(nil)}
 		m, err := f.Metrics(context.Background(), s)
 		require.NoError(t, err)
+		assert.Equal(t, metricdata.CumulativeTemporality, m.Temporality(sdkmetric.InstrumentKindCounter))
+		require.NoError(t, m.Shutdown(context.Background()))
+		s.TemporalityPreference = "delta"
+		m, err = f.Metrics(context.Background(), s)
+		require.NoError(t, err)
+		assert.Equal(t, metricdata.DeltaTemporality, m.Temporality(sdkmetric.InstrumentKindCounter))
+		assert.Equal(t, metricdata.CumulativeTemporality, m.Temporality(sdkmetric.InstrumentKindUpDownCounter))
 		require.NoError(t, m.Shutdown(context.Background()))
 		s.Signal = "logs"
 		l, err := f.Logs(context.Background(), s)

@@ -20,7 +20,9 @@
 // OTEL_TRACES_EXPORTER, OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER
 // choose otlp, console (to standard output, or [WithConsoleWriter]) or
 // none; OTEL_EXPORTER_OTLP_ENDPOINT, _HEADERS, _TIMEOUT, _COMPRESSION
-// and _PROTOCOL, each also per signal, configure OTLP; OTEL_SERVICE_NAME
+// and _PROTOCOL, each also per signal, configure OTLP;
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE chooses cumulative,
+// delta or lowmemory temporality for metrics; OTEL_SERVICE_NAME
 // and OTEL_RESOURCE_ATTRIBUTES describe the service; OTEL_TRACES_SAMPLER
 // picks the sampler; OTEL_BSP_*, OTEL_BLRP_*, OTEL_METRIC_EXPORT_* and the
 // OTEL_*_LIMIT variables tune the processors; OTEL_SDK_DISABLED=true turns

@@ -74,6 +74,16 @@ func TestEnvValid(t *testing.T) {
 			}
 		}
 	}
+	// temporality checks the preference the metric plan and its OTLP
+	// settings hold.
+	temporality := func(want string) check {
+		return func(t *testing.T, p *setupPlan) {
+			t.Helper()
+			if p.metrics.temporality != want || p.metrics.otlp == nil || p.metrics.otlp.TemporalityPreference != want {
+				t.Errorf("metrics = %+v, settings %v; want temporality %s", p.metrics, p.metrics.otlp, want)
+			}
+		}
+	}
 	tests := []struct {
 		name  string
 		env   map[string]string
@@ -85,12 +95,19 @@ func TestEnvValid(t *testing.T) {
 				s := otlp(sig, p)
 				want := OTLPSettings{Signal: sig, Protocol: ProtocolHTTPProtobuf,
 					Endpoint: "http://localhost:4318/v1/" + sig, Timeout: 10 * time.Second, Compression: "none"}
+				if sig == signalMetrics {
+					want.TemporalityPreference = "cumulative"
+				}
 				if s == nil || s.String() != want.String() || len(s.Headers) != 0 || s.LookupEnv == nil {
 					t.Errorf("%s: %v, want %v", sig, s, want)
 				}
 			}
 			if p.traces.console || p.metrics.console || p.logs.console {
 				t.Error("console exporter by default")
+			}
+			if p.traces.temporality != "" || p.metrics.temporality != "cumulative" || p.logs.temporality != "" {
+				t.Errorf("temporality preferences = %q %q %q, want cumulative for metrics only",
+					p.traces.temporality, p.metrics.temporality, p.logs.temporality)
 			}
 			if got, want := p.bsp, (batchSettings{5 * time.Second, 30 * time.Second, 2048, 512}); got != want {
 				t.Errorf("bsp = %+v, want %+v", got, want)
@@ -189,6 +206,28 @@ func TestEnvValid(t *testing.T) {
 			"OTEL_TRACES_EXPORTER": "console", "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none",
 			"OTEL_EXPORTER_OTLP_ENDPOINT": "bogus",
 		}, nil, nil},
+
+		{"temporality cumulative", map[string]string{envTemporalityPreference: "cumulative"}, nil, temporality("cumulative")},
+		{"temporality delta", map[string]string{envTemporalityPreference: "delta"}, nil, temporality("delta")},
+		{"temporality lowmemory", map[string]string{envTemporalityPreference: "lowmemory"}, nil, temporality("lowmemory")},
+		{"temporality in mixed case", map[string]string{envTemporalityPreference: " LowMemory\t"}, nil, temporality("lowmemory")},
+		{"temporality in upper case", map[string]string{envTemporalityPreference: "DELTA"}, nil, temporality("delta")},
+		{"temporality empty is unset", map[string]string{envTemporalityPreference: " "}, nil, temporality("cumulative")},
+		{"temporality through another protocol", map[string]string{
+			envTemporalityPreference: "Delta", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL": "grpc",
+		}, []SetupOption{WithOTLPProtocol("grpc", grpcStub)}, temporality("delta")},
+		{"temporality for the console exporter", map[string]string{
+			envTemporalityPreference: "delta", "OTEL_METRICS_EXPORTER": "console",
+		}, nil, func(t *testing.T, p *setupPlan) {
+			if !p.metrics.console || p.metrics.otlp != nil || p.metrics.temporality != "delta" {
+				t.Errorf("metrics = %+v, want console with delta", p.metrics)
+			}
+		}},
+		{"temporality not read without a metric exporter", map[string]string{
+			envTemporalityPreference: "bogus", "OTEL_METRICS_EXPORTER": "none",
+		}, nil, nil},
+		{"temporality not read with a metric exporter from options", map[string]string{envTemporalityPreference: "bogus"},
+			[]SetupOption{WithMetricExporter(new(metricRecorder))}, nil},
 
 		{"always_on", map[string]string{"OTEL_TRACES_SAMPLER": "always_on", "OTEL_TRACES_SAMPLER_ARG": "junk"}, nil,
 			sampler("AlwaysOnSampler")},
@@ -316,6 +355,11 @@ func TestEnvInvalid(t *testing.T) {
 		{env: map[string]string{"OTEL_EXPORTER_OTLP_TIMEOUT": "99999999999999999999"}, wantVar: "OTEL_EXPORTER_OTLP_TIMEOUT"},
 		{env: map[string]string{"OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, wantVar: "OTEL_EXPORTER_OTLP_COMPRESSION"},
 		{env: map[string]string{"OTEL_EXPORTER_OTLP_METRICS_COMPRESSION": "deflate"}, wantVar: "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION"},
+		{env: map[string]string{envTemporalityPreference: "deltas"}, wantVar: envTemporalityPreference},
+		{env: map[string]string{envTemporalityPreference: "low_memory"}, wantVar: envTemporalityPreference},
+		{env: map[string]string{envTemporalityPreference: "delta,cumulative"}, wantVar: envTemporalityPreference},
+		{env: map[string]string{envTemporalityPreference: "delta\r\nX: y"}, wantVar: envTemporalityPreference},
+		{env: map[string]string{envTemporalityPreference: "\xffdelta", "OTEL_METRICS_EXPORTER": "console"}, wantVar: envTemporalityPreference},
 		{env: map[string]string{"OTEL_TRACES_SAMPLER": "sometimes"}, wantVar: "OTEL_TRACES_SAMPLER"},
 		{env: map[string]string{"OTEL_TRACES_SAMPLER": "jaeger_remote"}, wantVar: "OTEL_TRACES_SAMPLER", unsupported: true},
 		{env: map[string]string{"OTEL_TRACES_SAMPLER": "xray"}, wantVar: "OTEL_TRACES_SAMPLER", unsupported: true},
@@ -376,13 +420,16 @@ func TestEnvErrorsAreAllReported(t *testing.T) {
 		"OTEL_BSP_MAX_QUEUE_SIZE":        "-1",
 		"OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "4", // not compared with a bad queue size
 		"OTEL_METRIC_EXPORT_INTERVAL":    "often",
+		// Read although the metrics' OTLP settings failed.
+		envTemporalityPreference: "Deltas",
 	}
 	_, err := plan(env)
 	var got []string
 	for _, e := range envErrors(err) {
 		got = append(got, e.Var)
 	}
-	want := "OTEL_TRACES_SAMPLER OTEL_EXPORTER_OTLP_HEADERS OTEL_EXPORTER_OTLP_TIMEOUT OTEL_BSP_MAX_QUEUE_SIZE OTEL_METRIC_EXPORT_INTERVAL"
+	want := "OTEL_TRACES_SAMPLER OTEL_EXPORTER_OTLP_HEADERS OTEL_EXPORTER_OTLP_TIMEOUT " +
+		"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE OTEL_BSP_MAX_QUEUE_SIZE OTEL_METRIC_EXPORT_INTERVAL"
 	if strings.Join(got, " ") != want {
 		t.Errorf("reported %v\nwant %s", got, want)
 	}
@@ -446,6 +493,7 @@ var setupVars = []string{
 	"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT",
 	"OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
 	"OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", "OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+	"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
 }
 
 func TestEnvHostileValues(t *testing.T) {

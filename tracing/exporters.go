@@ -41,14 +41,21 @@ var (
 type signalPlan struct {
 	console bool
 	otlp    *OTLPSettings // nil: no OTLP exporter
+	// temporality is the temporality preference of the metric exporters,
+	// console and OTLP alike; empty for the other signals, and for metrics
+	// without an exporter.
+	temporality string
 }
 
-// readSignal reads OTEL_<SIGNAL>_EXPORTER, by default "otlp", and the
-// OTLP settings when it selects otlp.
+// readSignal reads OTEL_<SIGNAL>_EXPORTER, by default "otlp", the OTLP
+// settings when it selects otlp and, for metrics with an exporter,
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, which the console
+// exporter honours too.
 func (r *envReader) readSignal(signal string, protocols map[string]OTLPExporters) signalPlan {
 	var p signalPlan
 	name := "OTEL_" + signalUpper(signal) + "_EXPORTER"
-	for _, e := range r.list(name, []string{exporterOTLP}, supportedExporters, unsupportedExporters) {
+	exporters := r.list(name, []string{exporterOTLP}, supportedExporters, unsupportedExporters)
+	for _, e := range exporters {
 		switch e {
 		case exporterConsole:
 			p.console = true
@@ -56,6 +63,12 @@ func (r *envReader) readSignal(signal string, protocols map[string]OTLPExporters
 			if s, ok := r.otlpSettings(signal, protocols); ok {
 				p.otlp = &s
 			}
+		}
+	}
+	if signal == signalMetrics && len(exporters) > 0 {
+		p.temporality = r.readTemporalityPreference()
+		if p.otlp != nil {
+			p.otlp.TemporalityPreference = p.temporality
 		}
 	}
 	return p
@@ -129,7 +142,8 @@ func (s *exporterSet) build(ctx context.Context, p *setupPlan, protocols map[str
 		s.addSpans(e)
 	}
 	if p.metrics.console {
-		e, err := stdoutmetric.New(stdoutmetric.WithWriter(console))
+		e, err := stdoutmetric.New(stdoutmetric.WithWriter(console),
+			stdoutmetric.WithTemporalitySelector(temporalitySelector(p.metrics.temporality)))
 		if err != nil {
 			return fmt.Errorf("tracing: console metric exporter: %w", err)
 		}
@@ -214,6 +228,7 @@ func otlpExporter[E any](
 		Headers:     s.Headers,
 		Timeout:     s.Timeout,
 		Compression: s.Compression,
+		Temporality: s.TemporalitySelector(), // used by the metric exporter only
 	})
 	if err != nil {
 		return zero, fmt.Errorf("tracing: OTLP %s exporter for %s: %w", s.Protocol, s.Signal, err)

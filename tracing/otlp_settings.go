@@ -12,6 +12,7 @@ import (
 
 	sdklog "go.opentelemetry.io/otel/sdk/log"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -52,6 +53,20 @@ const (
 	signalLogs    = "logs"
 )
 
+// envTemporalityPreference chooses the temporality of exported metrics. It
+// has no general form: it concerns metrics only.
+const envTemporalityPreference = "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"
+
+// The values of OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, as held
+// in OTLPSettings.TemporalityPreference.
+const (
+	temporalityCumulative = "cumulative"
+	temporalityDelta      = "delta"
+	temporalityLowMemory  = "lowmemory"
+)
+
+var temporalityPreferences = []string{temporalityCumulative, temporalityDelta, temporalityLowMemory}
+
 // OTLPSettings is what the OTEL_EXPORTER_OTLP_* variables say about one
 // signal's exporter, with the per-signal variables
 // (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, …) taking precedence over the
@@ -78,6 +93,12 @@ type OTLPSettings struct {
 	Timeout time.Duration
 	// Compression is "none" or "gzip".
 	Compression string
+	// TemporalityPreference is, for metrics, what
+	// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE asks for:
+	// "cumulative" (the default), "delta" or "lowmemory", in lower case.
+	// It is empty for traces and logs. A metric exporter applies it
+	// through [OTLPSettings.TemporalitySelector].
+	TemporalityPreference string
 	// LookupEnv is how Setup reads variables (see [WithEnvLookup]), for a
 	// factory that needs more of them, such as
 	// OTEL_EXPORTER_OTLP_CERTIFICATE.
@@ -88,19 +109,88 @@ type OTLPSettings struct {
 func (s OTLPSettings) String() string {
 	return "OTLPSettings{Signal:" + s.Signal + " Protocol:" + s.Protocol +
 		" Endpoint:" + strconv.Quote(s.Endpoint) + " Headers:" + strings.Join(s.headerNames(), ",") +
-		" Timeout:" + s.Timeout.String() + " Compression:" + s.Compression + "}"
+		" Timeout:" + s.Timeout.String() + " Compression:" + s.Compression + s.temporalityField() + "}"
+}
+
+// temporalityField is the temporality preference for String, or nothing
+// when there is none.
+func (s OTLPSettings) temporalityField() string {
+	if s.TemporalityPreference == "" {
+		return ""
+	}
+	return " TemporalityPreference:" + s.TemporalityPreference
 }
 
 // LogValue logs s without the values of its headers.
 func (s OTLPSettings) LogValue() slog.Value {
-	return slog.GroupValue(
+	attrs := []slog.Attr{
 		slog.String("signal", s.Signal),
 		slog.String("protocol", s.Protocol),
 		slog.String("endpoint", s.Endpoint),
 		slog.Any("headers", s.headerNames()),
 		slog.Duration("timeout", s.Timeout),
 		slog.String("compression", s.Compression),
-	)
+	}
+	if s.TemporalityPreference != "" {
+		attrs = append(attrs, slog.String("temporality_preference", s.TemporalityPreference))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// TemporalitySelector returns the temporality of each instrument kind that
+// s.TemporalityPreference asks for, as the OTLP exporter specification
+// defines it, for a metric exporter (otlpmetricgrpc.WithTemporalitySelector,
+// for one):
+//
+//   - "cumulative": cumulative for every kind.
+//   - "delta": delta for Counter, ObservableCounter and Histogram;
+//     cumulative for UpDownCounter and ObservableUpDownCounter, whose
+//     sums are read as current levels, such as a queue's depth.
+//   - "lowmemory": delta for Counter and Histogram, cumulative for the
+//     others. An ObservableCounter reports totals, and making deltas of
+//     them would mean keeping the last total of every series.
+//
+// Gauges are cumulative under every preference. An empty preference, as
+// for traces and logs, is cumulative, the specification's default, and so
+// is any other value, which Setup never passes.
+func (s OTLPSettings) TemporalitySelector() sdkmetric.TemporalitySelector {
+	return temporalitySelector(s.TemporalityPreference)
+}
+
+// temporalitySelector maps a value of
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE to the temporality of
+// each instrument kind; see [OTLPSettings.TemporalitySelector].
+func temporalitySelector(preference string) sdkmetric.TemporalitySelector {
+	switch preference {
+	case temporalityDelta:
+		return deltaTemporality
+	case temporalityLowMemory:
+		return lowMemoryTemporality
+	}
+	return sdkmetric.DefaultTemporalitySelector
+}
+
+func deltaTemporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
+	switch k {
+	case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindObservableCounter, sdkmetric.InstrumentKindHistogram:
+		return metricdata.DeltaTemporality
+	}
+	return metricdata.CumulativeTemporality
+}
+
+func lowMemoryTemporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
+	switch k {
+	case sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindHistogram:
+		return metricdata.DeltaTemporality
+	}
+	return metricdata.CumulativeTemporality
+}
+
+// readTemporalityPreference reads
+// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: cumulative (the
+// default), delta or lowmemory, in any case.
+func (r *envReader) readTemporalityPreference() string {
+	return r.choice(envTemporalityPreference, temporalityCumulative, temporalityPreferences, nil)
 }
 
 func (s OTLPSettings) headerNames() []string {

@@ -57,6 +57,12 @@ import (
 //     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, which takes precedence; a
 //     per-signal endpoint is the full URL, used as is, and per-signal
 //     headers replace the general ones.
+//   - OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: cumulative
+//     (default), delta (delta for counters, observable counters and
+//     histograms) or lowmemory (delta for counters and histograms only);
+//     see [OTLPSettings.TemporalitySelector]. The console metric exporter
+//     honours it too. Not read when metrics have no exporter or theirs are
+//     passed in options.
 //   - OTEL_TRACES_SAMPLER: always_on, always_off, traceidratio,
 //     parentbased_always_on (default), parentbased_always_off,
 //     parentbased_traceidratio; OTEL_TRACES_SAMPLER_ARG: the ratio, from 0

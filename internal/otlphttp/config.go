@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
 // DefaultTimeout bounds one export, retries included, when [Config.Timeout]
@@ -55,6 +57,12 @@ type Config struct {
 	// Compression is "" or "none" to send the body as is, or "gzip".
 	// Case is ignored.
 	Compression string
+
+	// Temporality chooses the temporality of each instrument kind for the
+	// metric exporter (OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE);
+	// the trace and log exporters ignore it. If nil, every kind is
+	// cumulative.
+	Temporality sdkmetric.TemporalitySelector
 
 	// Client sends the requests. If nil, the exporter uses a client of its
 	// own (a clone of http.DefaultTransport that follows redirects only

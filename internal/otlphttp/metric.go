@@ -10,11 +10,12 @@ import (
 )
 
 // MetricExporter sends metrics to an OTLP/HTTP metrics endpoint, one
-// request per Export call. It asks for cumulative temporality and the
-// default aggregation of every instrument kind. It is safe for concurrent
-// use.
+// request per Export call. It asks for the temporality that
+// [Config.Temporality] selects, cumulative by default, and the default
+// aggregation of every instrument kind. It is safe for concurrent use.
 type MetricExporter struct {
-	c *client
+	c           *client
+	temporality sdkmetric.TemporalitySelector // never nil
 }
 
 var _ sdkmetric.Exporter = (*MetricExporter)(nil)
@@ -26,12 +27,17 @@ func NewMetricExporter(cfg Config) (*MetricExporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MetricExporter{c: c}, nil
+	temporality := cfg.Temporality
+	if temporality == nil {
+		temporality = sdkmetric.DefaultTemporalitySelector
+	}
+	return &MetricExporter{c: c, temporality: temporality}, nil
 }
 
-// Temporality returns cumulative temporality for every instrument kind.
-func (e *MetricExporter) Temporality(sdkmetric.InstrumentKind) metricdata.Temporality {
-	return metricdata.CumulativeTemporality
+// Temporality returns the temporality that [Config.Temporality] selects
+// for k, or cumulative temporality when it is nil.
+func (e *MetricExporter) Temporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
+	return e.temporality(k)
 }
 
 // Aggregation returns the SDK's default aggregation for k.

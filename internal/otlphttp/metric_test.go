@@ -189,6 +189,74 @@ func equalSlices[T comparable](a, b []T) bool {
 	return true
 }
 
+// TestMetricExporterTemporality checks that Config.Temporality decides
+// what Temporality returns and so what the SDK sends: the two exports of a
+// counter carry running totals by default, and per-export increments with
+// a selector that asks for delta.
+func TestMetricExporterTemporality(t *testing.T) {
+	deltaCounters := func(k sdkmetric.InstrumentKind) metricdata.Temporality {
+		if k == sdkmetric.InstrumentKindCounter {
+			return metricdata.DeltaTemporality
+		}
+		return metricdata.CumulativeTemporality
+	}
+	tests := []struct {
+		name        string
+		temporality sdkmetric.TemporalitySelector
+		want        metricpb.AggregationTemporality
+		values      []int64 // of the counter, export by export
+	}{
+		{"nil is cumulative", nil, metricpb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE, []int64{3, 5}},
+		{"delta", deltaCounters, metricpb.AggregationTemporality_AGGREGATION_TEMPORALITY_DELTA, []int64{3, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := testCtx(t)
+			rcv := otlptest.NewReceiver(t)
+			exp, err := NewMetricExporter(Config{Endpoint: rcv.MetricsURL(), Temporality: tt.temporality})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantCounter := metricdata.CumulativeTemporality
+			if tt.temporality != nil {
+				wantCounter = metricdata.DeltaTemporality
+			}
+			if got := exp.Temporality(sdkmetric.InstrumentKindCounter); got != wantCounter {
+				t.Errorf("Temporality(Counter) = %v, want %v", got, wantCounter)
+			}
+			if got := exp.Temporality(sdkmetric.InstrumentKindUpDownCounter); got != metricdata.CumulativeTemporality {
+				t.Errorf("Temporality(UpDownCounter) = %v, want cumulative", got)
+			}
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(time.Hour))))
+			counter, err := mp.Meter("m").Int64Counter("orders")
+			if err != nil {
+				t.Fatal(err)
+			}
+			counter.Add(ctx, 3)
+			if err := mp.ForceFlush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			counter.Add(ctx, 2)
+			if err := mp.Shutdown(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, m := range rcv.AllMetrics() {
+				s := m.GetSum()
+				if s.GetAggregationTemporality() != tt.want {
+					t.Errorf("exported with %v, want %v", s.GetAggregationTemporality(), tt.want)
+				}
+				for _, dp := range s.GetDataPoints() {
+					got = append(got, dp.GetAsInt())
+				}
+			}
+			if !reflect.DeepEqual(got, tt.values) {
+				t.Errorf("counter values = %v, want %v", got, tt.values)
+			}
+		})
+	}
+}
+
 // TestResourceMetricsTransform covers what the SDK round trip cannot
 // reach: summaries, delta temporality, float exemplars, undefined
 // extrema, and metrics that cannot be sent.
