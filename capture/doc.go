@@ -81,6 +81,28 @@
 // accepts. The middleware attaches [CachedEnv] to every record by
 // default.
 //
+// # Replay and fixtures
+//
+// [Replay] sends a record's request again, to a handler in process
+// ([HandlerTarget]) or to a local server ([URLTarget]), with a fresh
+// request ID and the original one in X-Replay-Of; redacted values are
+// filled by [WithSubstitute] or left out with a warning. The new response
+// is redacted like the record, then compared: status, chosen headers, and
+// a JSON-aware body diff that ignores volatile fields and lets a redaction
+// mark match anything; and the environment the record was taken in is
+// compared with this one. Package capturetest turns a production capture
+// into a regression test in a few lines.
+//
+// # Reading and exporting
+//
+// [ReadFiles] reads capture files and folders record by record, with the
+// file and line of every problem; a [Filter] selects records by IDs,
+// route, method, status, reason and time, [Summarize] counts them, and
+// [WriteHAR] writes them as an HTTP Archive for browser devtools, Postman
+// or k6. [ReadEnv] and [FetchEnv] read a snapshot from a file or from a
+// running service's [EnvHandler]. The debugctl command is a thin shell
+// over these.
+//
 // # Per-request step
 //
 // The middleware is a thin wrapper over [Capturer], which gRPC

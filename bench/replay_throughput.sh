@@ -1,0 +1,62 @@
+#!/bin/sh
+# replay_throughput.sh measures how many records a second `debugctl replay`
+# replays against a local server, and, when wrk is installed, how many
+# requests a second the same server answers on the same route, so that the
+# two can be compared. Everything runs on 127.0.0.1 and is bounded in time.
+#
+#   bench/replay_throughput.sh            # 10000 records, --concurrency 8
+#   N=50000 CONCURRENCY=16 bench/replay_throughput.sh
+#
+# The server listens on a free port of 127.0.0.1. For the server's own
+# capacity it needs wrk (apt-get install wrk).
+set -eu
+
+N=${N:-10000}
+CONCURRENCY=${CONCURRENCY:-8}
+
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+server=
+cleanup() {
+	if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+(cd "$here" && go build -o "$work/replayserver" ./replayserver)
+(cd "$here/.." && go build -o "$work/debugctl" ./cmd/debugctl)
+"$work/replayserver" -gen "$N" -out "$work/replay.jsonl"
+
+"$work/replayserver" -addr 127.0.0.1:0 -ready "$work/addr" 2>/dev/null &
+server=$!
+i=0
+until [ -s "$work/addr" ]; do
+	i=$((i + 1))
+	if [ "$i" -gt 100 ]; then echo "replayserver did not start" >&2; exit 1; fi
+	sleep 0.1
+done
+ADDR=$(cat "$work/addr")
+
+echo "== debugctl replay --concurrency $CONCURRENCY, $N records of GET /orders/{id}, http://$ADDR"
+echo "   $work/debugctl replay --target http://$ADDR --concurrency $CONCURRENCY --json replay.jsonl"
+start=$(date +%s%N)
+code=0
+timeout 300 "$work/debugctl" replay --target "http://$ADDR" --concurrency "$CONCURRENCY" --json "$work/replay.jsonl" >"$work/out.jsonl" || code=$?
+end=$(date +%s%N)
+summary=$(tail -n 1 "$work/out.jsonl")
+echo "   exit status $code; summary: $summary"
+echo "$summary" | awk -v n="$N" -v wall_ns=$((end - start)) '
+	{
+		match($0, /"duration_ms":[0-9.]+/); ms = substr($0, RSTART + 14, RLENGTH - 14)
+		match($0, /"equal":[0-9]+/); eq = substr($0, RSTART + 8, RLENGTH - 8)
+		printf "   %d of %d records reproduced\n", eq, n
+		printf "   replay loop: %.0f records/s (%.2f s)\n", n / (ms / 1000), ms / 1000
+		printf "   whole command (start, read and parse the file, replay, exit): %.0f records/s (%.2f s)\n", n / (wall_ns / 1e9), wall_ns / 1e9
+	}'
+
+if command -v wrk >/dev/null 2>&1; then
+	echo "== the server's own capacity on the same route: wrk -t2 -c$CONCURRENCY -d10s http://$ADDR/orders/42"
+	timeout 60 wrk -t2 -c"$CONCURRENCY" -d10s "http://$ADDR/orders/42"
+else
+	echo "== wrk is not installed: the server's own capacity is not measured (apt-get install wrk)"
+fi
