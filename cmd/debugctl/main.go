@@ -129,6 +129,18 @@ func newFlags(c *cli, name, synopsis, examples string) *flag.FlagSet {
 // that begins with "-" can be given after it. fs.Args() holds the
 // arguments afterwards.
 func parse(c *cli, fs *flag.FlagSet, args []string) int {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--h" || a == "-help" || a == "--help" {
+			// Printed once, to stdout: left to the flag package, the
+			// usage would go to stderr first.
+			fs.SetOutput(c.stdout)
+			fs.Usage()
+			return exitOK
+		}
+	}
 	var positional []string
 	for {
 		err := fs.Parse(args)
