@@ -175,65 +175,79 @@ var plainJSON = func() (t [256]bool) {
 // appendJSONString appends s as a JSON string, escaped as encoding/json
 // escapes it without HTML escaping: quote, backslash and control
 // characters, invalid UTF-8 as U+FFFD, and U+2028 and U+2029.
+//
+// Bodies of JSON are the bulk of a record, and their quotes make runs of
+// plain bytes short, so bytes are copied one by one into room reserved
+// ahead rather than in chunks, which cost a memmove call each.
 func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
+	n := len(b)
+	b = reserve(b, len(s)+len(s)/8+2)
+	b[n] = '"'
+	n++
 	for i := 0; i < len(s); {
-		// Runs of plain bytes are the common case: skip them eight at a
-		// time while all are plain.
-		for i+8 <= len(s) && plainJSON[s[i]] && plainJSON[s[i+1]] && plainJSON[s[i+2]] && plainJSON[s[i+3]] &&
-			plainJSON[s[i+4]] && plainJSON[s[i+5]] && plainJSON[s[i+6]] && plainJSON[s[i+7]] {
-			i += 8
-		}
-		if i >= len(s) {
-			break
-		}
 		c := s[i]
 		if plainJSON[c] {
+			b[n] = c
+			n++
 			i++
 			continue
 		}
+		// At most six bytes out for what is left of s, more than one in:
+		// keep room for the rest at one byte each, and six for this.
+		if len(b)-n < len(s)-i+8 {
+			b = reserve(b[:n], len(s)-i+len(s)/8+8)
+		}
 		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
-				b = append(b, '\\', c)
+				b[n], b[n+1] = '\\', c
+				n += 2
 			case '\b':
-				b = append(b, '\\', 'b')
+				b[n], b[n+1] = '\\', 'b'
+				n += 2
 			case '\f':
-				b = append(b, '\\', 'f')
+				b[n], b[n+1] = '\\', 'f'
+				n += 2
 			case '\n':
-				b = append(b, '\\', 'n')
+				b[n], b[n+1] = '\\', 'n'
+				n += 2
 			case '\r':
-				b = append(b, '\\', 'r')
+				b[n], b[n+1] = '\\', 'r'
+				n += 2
 			case '\t':
-				b = append(b, '\\', 't')
+				b[n], b[n+1] = '\\', 't'
+				n += 2
 			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+				n += copy(b[n:], []byte{'\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf]})
 			}
 			i++
-			start = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
+		switch {
+		case r == utf8.RuneError && size == 1:
+			n += copy(b[n:], `\ufffd`)
+		case r == '\u2028' || r == '\u2029':
+			n += copy(b[n:], []byte{'\\', 'u', '2', '0', '2', hexDigits[r&0xf]})
+		default:
+			n += copy(b[n:], s[i:i+size])
 		}
 		i += size
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	if len(b) == n {
+		b = reserve(b, 1)
+	}
+	b[n] = '"'
+	return b[:n+1]
+}
+
+// reserve returns b extended to its capacity, with at least more bytes
+// of it after len(b).
+func reserve(b []byte, more int) []byte {
+	if cap(b)-len(b) < more {
+		b = slices.Grow(b, more)
+	}
+	return b[:cap(b)]
 }
 
 // marshalNoEscape is json.Marshal without HTML escaping.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,3 +100,19 @@ func FuzzAppendRecord(f *testing.F) {
 }
 
 func strings1000() string { return string(bytes.Repeat([]byte("abc\"\n"), 200)) }
+
+func BenchmarkAppendJSONString(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"customer":{"id":"cus_0042","email":"ann@example.com","password":"[REDACTED]"},"items":[`)
+	for i := 0; sb.Len() < 960; i++ {
+		sb.WriteString(`{"sku":"SKU-0001","qty":1,"price":19.99},`)
+	}
+	sb.WriteString(`{}]}`)
+	s := sb.String()
+	buf := make([]byte, 0, 4096)
+	b.SetBytes(int64(len(s)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendJSONString(buf[:0], s)
+	}
+}
