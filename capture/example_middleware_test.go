@@ -38,7 +38,7 @@ func ExampleNewMiddleware() {
 
 	for _, rec := range sink.Records() {
 		fmt.Println(rec.Reason, rec.Response.Status, rec.Request.URL)
-		fmt.Println(rec.Request.Body.Text)
+		fmt.Println(rec.Request.Body.String())
 	}
 	// Output:
 	// failure 500 /pay?api_key=[REDACTED]

@@ -28,7 +28,7 @@ func ExampleDecoder() {
 			continue
 		}
 		fmt.Println(rec.Request.Method, rec.Request.URL, "->", rec.Response.Status, "in", rec.Duration)
-		fmt.Println("request body:", rec.Request.Body.Text)
+		fmt.Println("request body:", rec.Request.Body.String())
 		fmt.Println("panic:", rec.Panic)
 		if rec.Env != nil {
 			fmt.Println("served by", rec.Env.Service, rec.Env.Build.Main.Version, "built with", rec.Env.Runtime.GoVersion)

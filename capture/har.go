@@ -577,7 +577,7 @@ func bodyComment(b Body) string {
 // has no body.
 func harRequestBody(rec *Record, kind string) *harPostData {
 	b := rec.Request.Body
-	if b.Size == 0 && b.Text == "" && b.Base64 == "" && !b.Omitted {
+	if b.Size == 0 && b.Text == "" && b.Base64 == "" && len(b.JSON) == 0 && !b.Omitted {
 		return nil
 	}
 	p := &harPostData{MimeType: bodyMime(b, rec.Request.Header), Comment: bodyComment(b)}
@@ -601,7 +601,7 @@ func harRequestBody(rec *Record, kind string) *harPostData {
 		}
 		text = b.Text
 	default:
-		text = b.Text
+		text = b.String()
 	}
 	p.Text = &text
 	if kind == KindGRPC {
@@ -626,7 +626,7 @@ func harResponseContent(rec *Record) harContent {
 	case b.Base64 != "":
 		c.Text, c.Encoding = b.Base64, "base64"
 	default:
-		c.Text = b.Text
+		c.Text = b.String()
 	}
 	if rec.Kind == KindGRPC {
 		if c.Comment != "" {

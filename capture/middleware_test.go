@@ -86,13 +86,13 @@ func TestCaptureRecord(t *testing.T) {
 	assert.Equal(t, "POST", rec.Request.Method)
 	assert.Equal(t, "/login?next=%2Fhome&token=[REDACTED]", rec.Request.URL)
 	assert.Equal(t, []string{"Bearer [REDACTED]"}, rec.Request.Header["Authorization"])
-	assert.JSONEq(t, `{"user":"ann","password":"[REDACTED]","items":[1,2]}`, rec.Request.Body.Text)
+	assert.JSONEq(t, `{"user":"ann","password":"[REDACTED]","items":[1,2]}`, rec.Request.Body.String())
 	assert.Equal(t, int64(len(body)), rec.Request.Body.Size)
 	assert.False(t, rec.Request.Body.Truncated)
 	assert.Equal(t, "application/json", rec.Request.Body.ContentType)
 	assert.Equal(t, 200, rec.Response.Status)
 	assert.Equal(t, "application/json", rec.Response.Body.ContentType)
-	assert.JSONEq(t, fmt.Sprintf(`{"got":%d,"access_token":"[REDACTED]","ok":true}`, len(body)), rec.Response.Body.Text)
+	assert.JSONEq(t, fmt.Sprintf(`{"got":%d,"access_token":"[REDACTED]","ok":true}`, len(body)), rec.Response.Body.String())
 	assert.NotContains(t, rec.Response.Header.Get("Set-Cookie"), "s3cr3t")
 
 	line, err := capture.AppendRecord(nil, rec)
@@ -173,9 +173,9 @@ func TestOnFailure(t *testing.T) {
 	require.Equal(t, http.StatusBadGateway, w.Code)
 	rec := sink.one(t)
 	assert.Equal(t, capture.ReasonFailure, rec.Reason)
-	assert.Equal(t, "boom", rec.Request.Body.Text, "no byte of an earlier request leaks into this one")
+	assert.Equal(t, "boom", rec.Request.Body.String(), "no byte of an earlier request leaks into this one")
 	assert.Equal(t, http.StatusBadGateway, rec.Response.Status)
-	assert.Equal(t, "upstream said no", rec.Response.Body.Text)
+	assert.Equal(t, "upstream said no", rec.Response.Body.String())
 	assert.Equal(t, uint64(1), stats.Captured(capture.ReasonFailure))
 }
 
@@ -216,10 +216,10 @@ func TestBodyLimitAndTrueSize(t *testing.T) {
 	rec := sink.one(t)
 	assert.Equal(t, int64(1000), rec.Request.Body.Size, "the Content-Length, though the handler read 300")
 	assert.True(t, rec.Request.Body.Truncated)
-	assert.LessOrEqual(t, len(rec.Request.Body.Text), 100)
+	assert.LessOrEqual(t, len(rec.Request.Body.String()), 100)
 	assert.Equal(t, int64(5000), rec.Response.Body.Size)
 	assert.True(t, rec.Response.Body.Truncated)
-	assert.LessOrEqual(t, len(rec.Response.Body.Text), 100)
+	assert.LessOrEqual(t, len(rec.Response.Body.String()), 100)
 }
 
 func TestSinkFailuresNeverReachTheClient(t *testing.T) {
@@ -342,8 +342,8 @@ func TestConcurrentRequests(t *testing.T) {
 	recs := sink.all()
 	require.Len(t, recs, 400)
 	for _, rec := range recs {
-		assert.Regexp(t, `^\{"worker":\d,"n":\d+\}$`, rec.Request.Body.Text)
-		assert.Contains(t, rec.Response.Body.Text, fmt.Sprintf(`"got":%d`, len(rec.Request.Body.Text)))
+		assert.Regexp(t, `^\{"worker":\d,"n":\d+\}$`, rec.Request.Body.String())
+		assert.Contains(t, rec.Response.Body.String(), fmt.Sprintf(`"got":%d`, len(rec.Request.Body.String())))
 	}
 }
 
@@ -449,12 +449,12 @@ func TestThroughRealServer(t *testing.T) {
 	}
 	assert.Equal(t, int64(1<<20), byURL["/expect"].Request.Body.Size, "the Content-Length")
 	assert.True(t, byURL["/expect"].Request.Body.Truncated)
-	assert.Empty(t, byURL["/expect"].Request.Body.Text, "nothing was read, nothing kept")
+	assert.Empty(t, byURL["/expect"].Request.Body.String(), "nothing was read, nothing kept")
 	limited := byURL["/limited"]
 	assert.Equal(t, http.StatusRequestEntityTooLarge, limited.Response.Status)
 	assert.Equal(t, int64(100), limited.Request.Body.Size, "the Content-Length, though MaxBytesReader stopped at 11")
 	assert.True(t, limited.Request.Body.Truncated)
-	assert.Equal(t, "chunk 0\nchunk 1\nchunk 2\n", byURL["/stream"].Response.Body.Text)
+	assert.Equal(t, "chunk 0\nchunk 1\nchunk 2\n", byURL["/stream"].Response.Body.String())
 	assert.Equal(t, int64(10000), byURL["/readfrom"].Response.Body.Size)
 	assert.Contains(t, byURL["/hijack"].Error, "hijacked")
 }
@@ -596,4 +596,41 @@ func TestBlockedSinkNeverHoldsARequest(t *testing.T) {
 	assert.GreaterOrEqual(t, stats.SinkErrors(), uint64(50-4-1), "the records the queue could not take are counted")
 	close(release)
 	require.NoError(t, async.Close(context.Background()))
+}
+
+// TestJSONBodiesAreEmbedded: a whole JSON body is stored as JSON in the
+// record, so jq reads into it; a body that would break the line (a line
+// break between tokens) or is not UTF-8 or was cut is stored as text.
+func TestJSONBodiesAreEmbedded(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		asJSON     bool
+	}{
+		{"compact", `{"a":1,"password":"hunter2-hunter2","b":[true,null]}`, true},
+		{"spaces kept", `{ "a" : 1 }`, true},
+		{"pretty", "{\n  \"a\": 1\n}", false},
+		{"CR", "{\"a\":1}\r", false},
+		{"not UTF-8", "{\"a\":\"\xff\"}", false},
+		{"cut", `{"a":"` + strings.Repeat("x", 200) + `"}`, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var sink records
+			h := capture.NewHandler(http.HandlerFunc(echo), &sink, always, capture.WithBodyLimit(128))
+			r := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			r.Header.Set("Content-Type", "application/json")
+			h.ServeHTTP(httptest.NewRecorder(), r)
+			b := sink.one(t).Request.Body
+			assert.Equal(t, tt.asJSON, len(b.JSON) > 0, "stored as JSON")
+			assert.NotContains(t, b.String(), "hunter2")
+			line, err := capture.AppendRecord(nil, sink.one(t))
+			require.NoError(t, err)
+			assert.Equal(t, 1, strings.Count(string(line), "\n"), "one line")
+			back, err := capture.ReadRecords(strings.NewReader(string(line)))
+			require.NoError(t, err)
+			assert.Equal(t, b.String(), back[0].Request.Body.String())
+			if tt.asJSON {
+				assert.Contains(t, string(line), `"json":`+b.String())
+			}
+		})
+	}
 }

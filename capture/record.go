@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"time"
 	"unicode/utf8"
@@ -160,16 +161,35 @@ type Body struct {
 	// Omitted reports whether the body was not stored, as the Redactor
 	// omits what it cannot redact; Text is then "[omitted: N bytes]".
 	Omitted bool `json:"omitted,omitempty"`
-	// Text is the stored body when it is UTF-8 text, Base64 (standard
-	// encoding, padded) when it is not (a binary type kept by
-	// Rules.KeepContentTypes). At most one of the two is set.
-	Text   string `json:"text,omitempty"`
-	Base64 string `json:"base64,omitempty"`
+	// JSON is the stored body when it is one JSON value, whole (not
+	// truncated, not omitted), UTF-8 and on one line: it is embedded in
+	// the record as it was sent, so that jq and other JSON tools read
+	// into it. Text is the stored body when it is other UTF-8 text, and
+	// Base64 (standard encoding, padded) when it is not text (a binary
+	// type kept by Rules.KeepContentTypes). At most one of the three is
+	// set; read the body with Bytes or String whichever it is.
+	JSON   json.RawMessage `json:"json,omitempty"`
+	Text   string          `json:"text,omitempty"`
+	Base64 string          `json:"base64,omitempty"`
 }
 
-// Bytes returns the stored body: Text, or Base64 decoded. A Base64 that
-// does not decode gives nil.
+// String returns the stored body as text: JSON, Text, or the Base64 text.
+func (b Body) String() string {
+	switch {
+	case len(b.JSON) > 0:
+		return string(b.JSON)
+	case b.Base64 != "":
+		return b.Base64
+	}
+	return b.Text
+}
+
+// Bytes returns the stored body: JSON, Text, or Base64 decoded. A Base64
+// that does not decode gives nil.
 func (b Body) Bytes() []byte {
+	if len(b.JSON) > 0 {
+		return []byte(b.JSON)
+	}
 	if b.Base64 != "" {
 		p, err := base64.StdEncoding.DecodeString(b.Base64)
 		if err != nil {
@@ -182,7 +202,7 @@ func (b Body) Bytes() []byte {
 
 // SetBytes stores p as Text when it is valid UTF-8, else as Base64.
 func (b *Body) SetBytes(p []byte) {
-	b.Text, b.Base64 = "", ""
+	b.JSON, b.Text, b.Base64 = nil, "", ""
 	if utf8.Valid(p) {
 		b.Text = string(p)
 		return

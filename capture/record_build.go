@@ -1,12 +1,14 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/reprokit/reprokit/internal/respwriter"
 	"github.com/reprokit/reprokit/internal/safetext"
@@ -100,14 +102,15 @@ func (c *Capturer) Body(contentType string, kept []byte, size int64, complete bo
 		return b
 	}
 	b.Truncated = int64(len(kept)) < size || !complete
-	var out []byte
-	if b.Truncated && int64(len(kept)) >= size {
-		out, b.Omitted = c.Redactor().Body(contentType, kept, true)
-	} else {
-		out, b.Omitted = c.Redactor().BodyWithSize(contentType, kept, size)
-	}
+	red := c.Redactor().get()
+	out, omitted, oneJSON := red.bodyKind(contentType, kept, b.Truncated, max(size, int64(len(kept))))
+	b.Omitted = omitted
 	if b.Truncated {
 		c.cfg.stats.truncated.Add(1)
+	}
+	if oneJSON && embeddable(out) {
+		b.JSON = out // new memory of the Redactor's, and no longer written to
+		return b
 	}
 	b.SetBytes(out)
 	return b
@@ -150,4 +153,11 @@ func newRecordID() string {
 		}
 	}
 	return hex.EncodeToString(b[:])
+}
+
+// embeddable reports whether a JSON value may go into a record line as it
+// is: valid UTF-8, and no line break (only whitespace between tokens may
+// hold one, and a record is one line).
+func embeddable(p []byte) bool {
+	return len(p) > 0 && bytes.IndexByte(p, '\n') < 0 && bytes.IndexByte(p, '\r') < 0 && utf8.Valid(p)
 }

@@ -99,6 +99,10 @@ func appendBodyJSON(b []byte, body *Body) []byte {
 	if body.Omitted {
 		b = append(b, `,"omitted":true`...)
 	}
+	if len(body.JSON) > 0 {
+		b = append(b, `,"json":`...)
+		b = append(b, body.JSON...)
+	}
 	b = appendOptString(b, `,"text":`, body.Text)
 	b = appendOptString(b, `,"base64":`, body.Base64)
 	return append(b, '}')

@@ -458,7 +458,7 @@ func TestDecoderLineTooLong(t *testing.T) {
 			strings.NewReader("\n"), bytes.NewReader(encodeLines(t, r2))))
 		got, err := d.Next()
 		require.NoError(t, err, "a line of exactly MaxLineBytes bytes")
-		assert.Len(t, got.Request.Body.Text, pad)
+		assert.Len(t, got.Request.Body.String(), pad)
 		nextRecord(t, d, r2)
 		nextEOF(t, d)
 	})
@@ -615,7 +615,7 @@ func TestHostileStringsRoundTrip(t *testing.T) {
 	_, got := decodeAll(t, bytes.NewReader(line))
 	require.Len(t, got, 1)
 	assert.Equal(t, hostileRecordWith(fixUTF8), got[0])
-	assert.Equal(t, "a\x00b\uFFFD\r\n", got[0].Request.Body.Text)
+	assert.Equal(t, "a\x00b\uFFFD\r\n", got[0].Request.Body.String())
 }
 
 // TestDecodersConcurrent: separate Decoders read the same bytes at once

@@ -599,6 +599,12 @@ func (w *schemaWalker) value(where string, typ reflect.Type, s map[string]any) {
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		w.wantType(where, typ, jsonType, "integer")
 	case reflect.Slice:
+		if typ == reflect.TypeFor[json.RawMessage]() { // any JSON value, as any is
+			if jsonType != "" {
+				w.t.Errorf("%s: %v holds any JSON value, the schema says %q", where, typ, jsonType)
+			}
+			return
+		}
 		w.wantType(where, typ, jsonType, "array")
 		items, _ := s["items"].(map[string]any)
 		if items == nil {

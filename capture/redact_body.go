@@ -56,49 +56,64 @@ func (r *Redactor) BodyWithSize(contentType string, body []byte, size int64) (ou
 }
 
 func (r *Redactor) body(contentType string, body []byte, truncated bool, size int64) ([]byte, bool) {
+	out, omitted, _ := r.bodyKind(contentType, body, truncated, size)
+	return out, omitted
+}
+
+// bodyKind is body, and reports whether out is one whole JSON value:
+// the body parsed as JSON to its end, not truncated, not a sequence.
+func (r *Redactor) bodyKind(contentType string, body []byte, truncated bool, size int64) (out []byte, omitted, oneJSON bool) {
+	out, omitted, oneJSON = r.bodyOf(contentType, body, truncated, size)
+	return out, omitted, oneJSON && !truncated
+}
+
+func (r *Redactor) bodyOf(contentType string, body []byte, truncated bool, size int64) ([]byte, bool, bool) {
 	if len(body) == 0 && !truncated {
-		return []byte{}, false
+		return []byte{}, false, false
 	}
 	if redact.IsMarkBytes(body) {
-		return bytes.Clone(body), bytes.HasPrefix(body, []byte("[omitted"))
+		return bytes.Clone(body), bytes.HasPrefix(body, []byte("[omitted")), false
 	}
 	mt, params := mediaType(contentType)
 	switch kindOf(mt) {
 	case kindJSON:
 		multi := mt == "application/x-ndjson" || mt == "application/jsonl" || mt == "application/x-jsonlines" || mt == "application/json-seq"
 		if out, ok := r.json(body, truncated, multi); ok {
-			return out, false
+			return out, false, !multi
 		}
-		return r.fallback(body, truncated, size)
+		out, omitted := r.fallback(body, truncated, size)
+		return out, omitted, false
 	case kindForm:
 		if out, ok := r.form(body, truncated); ok {
-			return out, false
+			return out, false, false
 		}
-		return r.fallback(body, truncated, size)
+		out, omitted := r.fallback(body, truncated, size)
+		return out, omitted, false
 	case kindMultipart:
 		if out, ok := r.multipart(body, params["boundary"], truncated); ok {
-			return out, false
+			return out, false, false
 		}
-		return r.fallback(body, truncated, size)
+		out, omitted := r.fallback(body, truncated, size)
+		return out, omitted, false
 	case kindText:
 		if (!r.allowList || r.keepType(mt)) && textual(body, truncated) {
-			return r.text(body, truncated), false
+			return r.text(body, truncated), false, false
 		}
 	case kindNone:
 		if t := bytes.TrimLeft(body, " \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
 			if out, ok := r.json(body, truncated, false); ok {
-				return out, false
+				return out, false, true
 			}
 		}
 		if !r.allowList && textual(body, truncated) {
-			return r.text(body, truncated), false
+			return r.text(body, truncated), false, false
 		}
 	default:
 		if r.keepType(mt) {
-			return r.text(body, truncated), false
+			return r.text(body, truncated), false, false
 		}
 	}
-	return r.omit(size), true
+	return r.omit(size), true, false
 }
 
 // fallback redacts a body that did not parse as its type said.

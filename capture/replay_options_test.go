@@ -67,7 +67,7 @@ func TestReplayWithRedactor(t *testing.T) {
 	red := NewRedactor(Rules{Hash: true, HashKey: []byte("test key"), Patterns: []*regexp.Regexp{regexp.MustCompile(`TCK-\d+`)}})
 	res, err := Replay(t.Context(), rec, HandlerTarget(h), WithRedactor(red))
 	require.NoError(t, err)
-	assert.Regexp(t, `^\{"ticket":"\[REDACTED:[0-9a-f]{8}\]","note":"ok"\}$`, res.Body.Text)
+	assert.Regexp(t, `^\{"ticket":"\[REDACTED:[0-9a-f]{8}\]","note":"ok"\}$`, res.Body.String())
 	assert.True(t, res.Diff.Equal(), res.Diff.String())
 	assert.NotContains(t, fmt.Sprintf("%+v", res), "TCK-123456")
 }

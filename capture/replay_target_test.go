@@ -296,7 +296,7 @@ func TestReplayOwnTarget(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "http://shop.example.com/orders/42?expand=items", got.URL.String())
 	assert.Equal(t, 200, res.Status)
-	assert.Empty(t, res.Body.Text)
+	assert.Empty(t, res.Body.String())
 
 	_, err = Replay(t.Context(), rec, roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, nil }))
 	assert.Error(t, err)

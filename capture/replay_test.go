@@ -87,7 +87,7 @@ func TestReplaySameResponse(t *testing.T) {
 			assert.True(t, res.Diff.Equal(), res.Diff.String())
 			assert.Equal(t, CompareJSON, res.Diff.Compared)
 			assert.Equal(t, 200, res.Status)
-			assert.Equal(t, orderJSON, res.Body.Text)
+			assert.Equal(t, orderJSON, res.Body.String())
 			assert.Equal(t, int64(len(orderJSON)), res.Body.Size)
 			assert.Equal(t, "application/json", res.Body.ContentType)
 			assert.Empty(t, res.Warnings)
@@ -460,7 +460,7 @@ func TestReplayHandlerPanic(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 500, res.Status)
 		assert.Equal(t, "boom: order 42", res.Panic)
-		assert.Empty(t, res.Body.Text)
+		assert.Empty(t, res.Body.String())
 		assert.Equal(t, [2]int{200, 500}, res.Diff.Status)
 	})
 	t.Run("after the response began", func(t *testing.T) {
@@ -472,7 +472,7 @@ func TestReplayHandlerPanic(t *testing.T) {
 		res, err := Replay(t.Context(), replayRecord(200, orderJSON), HandlerTarget(h))
 		require.NoError(t, err)
 		assert.Equal(t, 200, res.Status)
-		assert.Equal(t, "partial", res.Body.Text)
+		assert.Equal(t, "partial", res.Body.String())
 		assert.Equal(t, http.ErrAbortHandler.Error(), res.Panic)
 	})
 	t.Run("invalid status code", func(t *testing.T) {
@@ -786,7 +786,7 @@ func TestReplayResponseBody(t *testing.T) {
 				res, err := Replay(t.Context(), rec, to)
 				require.NoError(t, err, name)
 				// The last word, cut, is masked.
-				n := len(res.Body.Text)
+				n := len(res.Body.String())
 				assert.True(t, n > minReplayRead-20 && n <= minReplayRead+len(Placeholder), "%s: %d bytes", name, n)
 				assert.True(t, res.Body.Truncated, name)
 				if withLen {
@@ -810,8 +810,8 @@ func TestReplayResponseBody(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, res.Body.Truncated)
 		assert.Equal(t, int64(len(long)), res.Body.Size)
-		assert.True(t, strings.HasPrefix(res.Body.Text, long[:990]), res.Body.Text)
-		assert.LessOrEqual(t, len(res.Body.Text), 1000+len(Placeholder))
+		assert.True(t, strings.HasPrefix(res.Body.String(), long[:990]), res.Body.String())
+		assert.LessOrEqual(t, len(res.Body.String()), 1000+len(Placeholder))
 		assert.True(t, res.Diff.Equal(), res.Diff.String())
 		assert.Empty(t, res.Warnings)
 	})
@@ -824,7 +824,7 @@ func TestReplayResponseBody(t *testing.T) {
 		})))
 		require.NoError(t, err)
 		assert.True(t, res.Body.Omitted)
-		assert.Equal(t, "[omitted: 7 bytes]", res.Body.Text)
+		assert.Equal(t, "[omitted: 7 bytes]", res.Body.String())
 	})
 }
 

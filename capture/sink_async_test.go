@@ -243,13 +243,13 @@ func TestAsyncSinkNextFailures(t *testing.T) {
 		},
 		{
 			name:      "panics",
-			write:     func(r *Record) error { panic(secretPanic{r.Request.Body.Text}) },
+			write:     func(r *Record) error { panic(secretPanic{r.Request.Body.String()}) },
 			wantStats: AsyncSinkStats{Accepted: 3, Panics: 3},
 			wantLog:   "capture.secretPanic",
 		},
 		{
 			name:      "panics with an error",
-			write:     func(r *Record) error { panic(errors.New(r.Request.Body.Text)) },
+			write:     func(r *Record) error { panic(errors.New(r.Request.Body.String())) },
 			wantStats: AsyncSinkStats{Accepted: 3, Panics: 3},
 			wantLog:   "*errors.errorString",
 		},

@@ -324,7 +324,7 @@ func TestFileSinkHostileContent(t *testing.T) {
 			if tt.want == "" {
 				tt.want = tt.text
 			}
-			assert.Equal(t, tt.want, recs[0].Request.Body.Text)
+			assert.Equal(t, tt.want, recs[0].Request.Body.String())
 		})
 	}
 }

@@ -239,7 +239,7 @@ func TestOTLPSinkHostileRecord(t *testing.T) {
 	back, err := ReadRecords(strings.NewReader(got[0].Body().AsString()))
 	require.NoError(t, err)
 	require.Len(t, back, 1)
-	assert.Equal(t, "\uFFFD\uFFFD", back[0].Request.Body.Text)
+	assert.Equal(t, "\uFFFD\uFFFD", back[0].Request.Body.String())
 }
 
 func TestOTLPSinkNil(t *testing.T) {

@@ -55,5 +55,5 @@ func headerSize(h http.Header) int {
 
 // bodySize is the part of [recordSize] for one body.
 func bodySize(b *Body) int {
-	return len(b.ContentType) + len(b.Text) + len(b.Base64)
+	return len(b.ContentType) + len(b.JSON) + len(b.Text) + len(b.Base64)
 }

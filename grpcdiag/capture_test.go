@@ -269,7 +269,7 @@ func jsonOf(t *testing.T, rec *capture.Record) string {
 // decode parses a body's text as JSON into v.
 func decode(t *testing.T, b capture.Body, v any) {
 	t.Helper()
-	require.NoError(t, json.Unmarshal([]byte(b.Text), v), "body %q", b.Text)
+	require.NoError(t, json.Unmarshal([]byte(b.String()), v), "body %q", b.String())
 }
 
 // sizeOf returns the size of m's protojson as the capture step writes it.
@@ -544,7 +544,7 @@ func TestCapturePanic(t *testing.T) {
 			assert.Equal(t, "boom: token="+capture.Placeholder, rec.Panic)
 			assert.NotContains(t, jsonOf(t, rec), secretBearer)
 			assert.NotContains(t, jsonOf(t, rec), secretPassword)
-			assert.NotEmpty(t, rec.Request.Body.Text, "the request is in the record")
+			assert.NotEmpty(t, rec.Request.Body.String(), "the request is in the record")
 		})
 	}
 }
@@ -681,11 +681,11 @@ func TestCaptureServerStream(t *testing.T) {
 	require.NoError(t, drain(stream, nil))
 	rec := only(t, sink)
 	assert.Equal(t, "/grpc.health.v1.Health/Watch", rec.Request.URL)
-	assert.JSONEq(t, `[{"service":"svc"}]`, rec.Request.Body.Text)
+	assert.JSONEq(t, `[{"service":"svc"}]`, rec.Request.Body.String())
 	assert.Equal(t, int64(1), rec.GRPC.RequestMessages)
 	assert.Equal(t, int64(watchMessages), rec.GRPC.ResponseMessages)
 	assert.True(t, rec.Response.Body.Truncated)
-	assert.JSONEq(t, `[{"status":"SERVING"},{"status":"SERVING"}]`, rec.Response.Body.Text)
+	assert.JSONEq(t, `[{"status":"SERVING"},{"status":"SERVING"}]`, rec.Response.Body.String())
 }
 
 // TestCaptureDebugLive checks that a call package debugsample made live
@@ -841,7 +841,7 @@ func TestCaptureHostile(t *testing.T) {
 		assert.Equal(t, capture.Body{ContentType: "application/x-protobuf", Size: wire, Omitted: true,
 			Text: fmt.Sprintf("[omitted: %d bytes]", wire)}, rec.Request.Body)
 		assert.True(t, rec.Response.Body.Omitted)
-		assert.Equal(t, "[omitted: not a protocol buffer message]", rec.Response.Body.Text)
+		assert.Equal(t, "[omitted: not a protocol buffer message]", rec.Response.Body.String())
 		assert.NotContains(t, jsonOf(t, rec), "\xff")
 	})
 

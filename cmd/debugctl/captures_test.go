@@ -184,7 +184,7 @@ func TestCapturesShow(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
 	assert.Equal(t, "req-3", recs[0].CorrelationID)
-	assert.Equal(t, `{"item":1}`, recs[0].Request.Body.Text)
+	assert.Equal(t, `{"item":1}`, recs[0].Request.Body.String())
 
 	// By ID, and by its first hex digits as ls shows them.
 	id := recs[0].ID

@@ -531,10 +531,10 @@ func writeBody(w io.Writer, what string, b capture.Body) {
 	switch {
 	case b.Base64 != "":
 		notes = append(notes, "binary, stored as base64: see --json")
-	case b.Text == "" && b.Size == 0:
+	case b.String() == "" && b.Size == 0:
 		return
-	case b.Text != "":
-		text := b.Text
+	case b.String() != "":
+		text := b.String()
 		var indented bytes.Buffer
 		if (strings.Contains(b.ContentType, "json") || strings.HasPrefix(strings.TrimSpace(text), "{") || strings.HasPrefix(strings.TrimSpace(text), "[")) &&
 			json.Indent(&indented, []byte(text), "", "  ") == nil {

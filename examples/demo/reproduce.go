@@ -61,8 +61,8 @@ func reproduce(ctx context.Context, out io.Writer, step int, front string, caps 
 				fmt.Fprintf(out, "             %s: %s\n", name, v)
 			}
 		}
-		if rec.Request.Body.Text != "" {
-			fmt.Fprintf(out, "             request body: %s\n", rec.Request.Body.Text)
+		if body := rec.Request.Body.String(); body != "" {
+			fmt.Fprintf(out, "             request body: %s\n", body)
 		}
 	}
 	if inventory == nil {
