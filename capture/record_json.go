@@ -216,6 +216,17 @@ func (d *Decoder) discardLine() error {
 
 // parse decodes one line as a record or a snapshot.
 func (d *Decoder) parse(line []byte) (*Record, *Env, error) {
+	// Most lines are records: decode them once, and go the long way,
+	// reading the schema and kind first, only for the others (snapshots,
+	// and lines that are wrong).
+	rec := new(Record)
+	err := json.Unmarshal(line, rec)
+	if rec.Schema == Schema && (rec.Kind == KindHTTP || rec.Kind == KindGRPC) {
+		if err != nil {
+			return nil, nil, jsonError{err}
+		}
+		return rec, nil, nil
+	}
 	var head struct {
 		Schema string `json:"schema"`
 		Kind   string `json:"kind"`
@@ -228,6 +239,8 @@ func (d *Decoder) parse(line []byte) (*Record, *Env, error) {
 	}
 	switch head.Kind {
 	case KindHTTP, KindGRPC:
+		// Not taken above, though the head reads alike: decode the
+		// record on its own, as before the shortcut.
 		rec := new(Record)
 		if err := json.Unmarshal(line, rec); err != nil {
 			return nil, nil, jsonError{err}
