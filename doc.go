@@ -17,14 +17,17 @@
 //   - [github.com/reprokit/reprokit/debugsample]: verbose logs for a slice
 //     of live traffic, and debug logs buffered per request and flushed only
 //     when that request fails.
-//   - capture: redacted request and response records, bounded asynchronous
-//     sinks, replay, the environment each record was taken in, and test
-//     fixtures built from records.
+//   - [github.com/reprokit/reprokit/capture]: redacted request and
+//     response records, bounded asynchronous sinks, replay, the environment
+//     each record was taken in, and, in package capturetest, test fixtures
+//     built from records.
 //   - [github.com/reprokit/reprokit/grpcdiag]: the same concerns as gRPC
 //     interceptors. It is the only package that imports gRPC, so an
 //     HTTP-only service links none.
 //
-// Packages without a link are planned and not yet in this module.
+// The command github.com/reprokit/reprokit/cmd/debugctl replays captures
+// against a local build, inspects and exports capture files, mints debug
+// tokens and compares the environments of machines and running services.
 //
 // # The path of one request
 //
