@@ -200,6 +200,17 @@ func (b Body) Bytes() []byte {
 	return []byte(b.Text)
 }
 
+// storedLen returns len(b.Bytes()) without making the bytes.
+func (b Body) storedLen() int {
+	switch {
+	case len(b.JSON) > 0:
+		return len(b.JSON)
+	case b.Base64 != "":
+		return len(b.Bytes())
+	}
+	return len(b.Text)
+}
+
 // SetBytes stores p as Text when it is valid UTF-8, else as Base64.
 func (b *Body) SetBytes(p []byte) {
 	b.JSON, b.Text, b.Base64 = nil, "", ""

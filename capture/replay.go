@@ -219,7 +219,7 @@ func Replay(ctx context.Context, rec *Record, to http.RoundTripper, opts ...Repl
 		}
 	}
 	keep := body
-	if n := len(rb.Bytes()); cut && len(keep) > n {
+	if n := rb.storedLen(); cut && len(keep) > n {
 		keep = keep[:n]
 	}
 	out, omitted := red.BodyWithSize(resp.Header.Get("Content-Type"), keep, size)
@@ -248,7 +248,7 @@ func Replay(ctx context.Context, rec *Record, to http.RoundTripper, opts ...Repl
 
 // responseLimit is how much of a replayed response body Replay reads.
 func responseLimit(rb Body) int64 {
-	n := int64(len(rb.Bytes()))
+	n := int64(rb.storedLen())
 	if !rb.Truncated {
 		n = max(n, rb.Size)
 	}
