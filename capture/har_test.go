@@ -25,24 +25,9 @@ const harSchemaFile = "testdata/har/har-1.2.schema.json"
 
 const harSchemaID = "https://github.com/reprokit/reprokit/capture/testdata/har/har-1.2.schema.json"
 
-// harSchema compiles harSchemaFile once, asserting formats (date-time,
-// uri).
+// harSchema compiles harSchemaFile once.
 var harSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	f, err := os.Open(harSchemaFile)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(harSchemaID, doc); err != nil {
-		return nil, err
-	}
-	return c.Compile(harSchemaID)
+	return compileSchema(harSchemaFile, harSchemaID)
 })
 
 // validateHAR fails t unless doc is valid JSON, valid UTF-8 and a valid

@@ -32,7 +32,13 @@ const schemaID = "https://github.com/reprokit/reprokit/capture/schema/record.v1.
 // lineSchema compiles schemaFile once for every test of the package.
 // Formats ("date-time") are asserted, not only annotations.
 var lineSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	f, err := os.Open(schemaFile)
+	return compileSchema(schemaFile, schemaID)
+})
+
+// compileSchema compiles the JSON Schema in file, declared as id,
+// asserting formats (date-time, uri), not only annotating them.
+func compileSchema(file, id string) (*jsonschema.Schema, error) {
+	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
@@ -43,11 +49,11 @@ var lineSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	}
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	if err := c.AddResource(schemaID, doc); err != nil {
+	if err := c.AddResource(id, doc); err != nil {
 		return nil, err
 	}
-	return c.Compile(schemaID)
-})
+	return c.Compile(id)
+}
 
 // schemaError returns why line does not match the schema of a capture
 // line, or nil when it does.

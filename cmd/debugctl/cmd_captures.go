@@ -45,23 +45,11 @@ Run 'debugctl captures <subcommand> --help' for its flags and examples.
 const maxLineWarnings = 20
 
 func runCaptures(ctx context.Context, c *cli, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, capturesUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "ls":
-		return capturesList(ctx, c, args[1:])
-	case "show":
-		return capturesShow(ctx, c, args[1:])
-	case "stats":
-		return capturesStats(ctx, c, args[1:])
-	case "-h", "--help", "-help", "help":
-		fmt.Fprint(c.stdout, capturesUsage)
-		return exitOK
-	}
-	fmt.Fprintf(c.stderr, "debugctl captures: unknown subcommand %q; want ls, show or stats\n", clean(args[0]))
-	return exitUsage
+	return runSub(ctx, c, "captures", capturesUsage, []command{
+		{name: "ls", run: capturesList},
+		{name: "show", run: capturesShow},
+		{name: "stats", run: capturesStats},
+	}, args)
 }
 
 // filterFlags are the flags of capture.Filter, shared by ls and stats.

@@ -29,21 +29,10 @@ Run 'debugctl env <subcommand> --help' for its flags and examples.
 `
 
 func runEnv(ctx context.Context, c *cli, args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(c.stderr, envUsage)
-		return exitUsage
-	}
-	switch args[0] {
-	case "dump":
-		return envDump(ctx, c, args[1:])
-	case "diff":
-		return envDiff(ctx, c, args[1:])
-	case "-h", "--help", "-help", "help":
-		fmt.Fprint(c.stdout, envUsage)
-		return exitOK
-	}
-	fmt.Fprintf(c.stderr, "debugctl env: unknown subcommand %q; want dump or diff\n", clean(args[0]))
-	return exitUsage
+	return runSub(ctx, c, "env", envUsage, []command{
+		{name: "dump", run: envDump},
+		{name: "diff", run: envDiff},
+	}, args)
 }
 
 // listFlag is a flag that may be given several times, each value a

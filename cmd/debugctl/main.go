@@ -89,6 +89,30 @@ func run(ctx context.Context, args []string, c *cli) int {
 	return exitUsage
 }
 
+// runSub runs the subcommand args[0] of the command name, one of subs,
+// or prints the command's usage: to stdout when asked, to stderr with
+// exit status 2 when no or an unknown subcommand is given.
+func runSub(ctx context.Context, c *cli, name, usage string, subs []command, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(c.stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprint(c.stdout, usage)
+		return exitOK
+	}
+	names := make([]string, len(subs))
+	for i, sub := range subs {
+		if sub.name == args[0] {
+			return sub.run(ctx, c, args[1:])
+		}
+		names[i] = sub.name
+	}
+	fmt.Fprintf(c.stderr, "debugctl %s: unknown subcommand %q; want %s\n", name, clean(args[0]), strings.Join(names, ", "))
+	return exitUsage
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "debugctl reproduces production bugs from reprokit captures.")
 	fmt.Fprintln(w, "\nUsage:\n  debugctl <command> [flags] [arguments]\n\nCommands:")
