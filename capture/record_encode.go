@@ -176,6 +176,10 @@ var plainJSON = func() (t [256]bool) {
 	return t
 }()
 
+// shortEscape is the letter after the backslash of the ASCII bytes that
+// encoding/json escapes in two bytes; 0 for the others, written \u00XX.
+var shortEscape = [utf8.RuneSelf]byte{'"': '"', '\\': '\\', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't'}
+
 // appendJSONString appends s as a JSON string, escaped as encoding/json
 // escapes it without HTML escaping: quote, backslash and control
 // characters, invalid UTF-8 as U+FFFD, and U+2028 and U+2029.
@@ -202,26 +206,10 @@ func appendJSONString(b []byte, s string) []byte {
 			b = reserve(b[:n], len(s)-i+len(s)/8+8)
 		}
 		if c < utf8.RuneSelf {
-			switch c {
-			case '"', '\\':
-				b[n], b[n+1] = '\\', c
+			if e := shortEscape[c]; e != 0 {
+				b[n], b[n+1] = '\\', e
 				n += 2
-			case '\b':
-				b[n], b[n+1] = '\\', 'b'
-				n += 2
-			case '\f':
-				b[n], b[n+1] = '\\', 'f'
-				n += 2
-			case '\n':
-				b[n], b[n+1] = '\\', 'n'
-				n += 2
-			case '\r':
-				b[n], b[n+1] = '\\', 'r'
-				n += 2
-			case '\t':
-				b[n], b[n+1] = '\\', 't'
-				n += 2
-			default:
+			} else {
 				n += copy(b[n:], []byte{'\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf]})
 			}
 			i++
