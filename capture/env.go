@@ -20,8 +20,9 @@ type Env struct {
 	Schema string `json:"schema,omitempty"`
 	Kind   string `json:"kind,omitempty"`
 	// ID identifies the snapshot's content: 16 lower-case hex digits of
-	// a SHA-256 over every field but ID and Taken, so that two snapshots
-	// of the same environment have the same ID.
+	// a SHA-256 over every field but ID, Taken, and the expiry and author
+	// of flag overrides, so that two snapshots of the same environment
+	// have the same ID.
 	ID string `json:"id"`
 	// Taken is when the snapshot was taken.
 	Taken time.Time `json:"taken"`

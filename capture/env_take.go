@@ -438,18 +438,25 @@ func (t *envTaker) envFlags(in []flags.FlagValue) []flags.FlagValue {
 
 // ComputeID returns the ID of e's content: the first 16 lower-case hex
 // digits of a SHA-256 over the JSON encoding of every field but ID,
-// Taken, Schema and Kind (JSON sorts map keys, so the encoding is
+// Taken, Schema, Kind and the expiry and author of flag overrides (JSON
+// sorts map keys, so the encoding is
 // canonical). [TakeEnv] sets ID to it. It is the same after e is written
 // to a capture file and read back, for the values JSON represents
 // exactly.
 func (e *Env) ComputeID() string {
 	c := *e
 	c.ID, c.Taken, c.Schema, c.Kind = "", time.Time{}, "", ""
+	// When an override expires and who set it say nothing of the
+	// environment (DiffEnv leaves them out too): an override set again
+	// to the same value is the same environment.
+	c.Flags = slices.Clone(c.Flags)
+	for i := range c.Flags {
+		c.Flags[i].Expires, c.Flags[i].By = time.Time{}, ""
+	}
 	b, err := json.Marshal(&c)
 	if err != nil {
 		// A flag value JSON cannot encode (a channel, NaN) in an Env
 		// built by hand: hash its text instead.
-		c.Flags = slices.Clone(c.Flags)
 		for i := range c.Flags {
 			if _, err := json.Marshal(c.Flags[i].Value); err != nil {
 				c.Flags[i].Value = fmt.Sprint(c.Flags[i].Value)

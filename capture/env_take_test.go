@@ -621,3 +621,20 @@ func FuzzTakeEnv(f *testing.F) {
 		}
 	})
 }
+
+// TestEnvIDIgnoresOverrideExpiry: an override set again to the same
+// value, with another expiry or by someone else, is the same environment.
+func TestEnvIDIgnoresOverrideExpiry(t *testing.T) {
+	a := &Env{Flags: []flags.FlagValue{{Name: "checkout.v2", Value: true, Source: flags.SourceOverride, Expires: time.Unix(1, 0), By: "ann"}}}
+	b := &Env{Flags: []flags.FlagValue{{Name: "checkout.v2", Value: true, Source: flags.SourceOverride, Expires: time.Unix(2, 0), By: "bob"}}}
+	c := &Env{Flags: []flags.FlagValue{{Name: "checkout.v2", Value: false, Source: flags.SourceOverride, Expires: time.Unix(1, 0), By: "ann"}}}
+	if a.ComputeID() != b.ComputeID() {
+		t.Error("the expiry or author of an override changed the ID")
+	}
+	if a.ComputeID() == c.ComputeID() {
+		t.Error("the value of an override did not change the ID")
+	}
+	if !a.Flags[0].Expires.Equal(time.Unix(1, 0)) || a.Flags[0].By != "ann" {
+		t.Error("ComputeID modified the snapshot")
+	}
+}
