@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -41,7 +42,7 @@ func replayRecord() *capture.Record {
 		Response: capture.Response{
 			Status: 200,
 			Header: http.Header{"Content-Type": {"application/json"}},
-			Body:   capture.Body{ContentType: "application/json", Size: int64(len(replayBody)), Text: replayBody},
+			Body:   capture.Body{ContentType: "application/json", Size: int64(len(replayBody)), JSON: json.RawMessage(replayBody)},
 		},
 	}
 }

@@ -163,7 +163,8 @@ func Replay(ctx context.Context, rec *Record, to http.RoundTripper, opts ...Repl
 
 	res := &ReplayResult{Record: rec}
 	slot := new(panicSlot)
-	req, err := newReplayRequest(context.WithValue(ctx, panicSlotKey{}, slot), rec, cfg, &res.Warnings)
+	b := &replayBuilder{rec: rec, fill: cfg.fill, warnings: &res.Warnings}
+	req, err := b.request(context.WithValue(ctx, panicSlotKey{}, slot), cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +172,7 @@ func Replay(ctx context.Context, rec *Record, to http.RoundTripper, opts ...Repl
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set(cfg.requestIDHd, id)
+	req.Header[cfg.requestIDHd] = b.values(id)
 	res.RequestID = id
 
 	start := time.Now()
@@ -190,7 +191,10 @@ func Replay(ctx context.Context, rec *Record, to http.RoundTripper, opts ...Repl
 		resp.Body = http.NoBody
 	}
 	limit := responseLimit(rec.Response.Body)
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	buf := getReadBuffer()
+	defer putReadBuffer(buf)
+	body, readErr := readUpTo(*buf, resp.Body, limit+1)
+	*buf = body
 	resp.Body.Close()
 	res.Duration = time.Since(start)
 	panicText, panicked := slot.get()
@@ -285,11 +289,34 @@ var skippedHeaders = map[string]bool{
 	"X-Replay-Of":         true,
 }
 
-// replayBuilder collects the warnings of building one request.
+// replayBuilder builds the request that replays rec, and collects the
+// warnings of building it.
 type replayBuilder struct {
 	rec      *Record
 	fill     func(where, name string) (string, bool)
 	warnings *[]string
+	// vals holds the values of the request's header fields, one array
+	// for all of them as textproto's reader makes: each field's slice of
+	// it is capped, so that appending to one never writes into another.
+	vals []string
+}
+
+// values returns a header field's values holding v, from b.vals.
+func (b *replayBuilder) values(v string) []string {
+	return b.appendValue(nil, v)
+}
+
+// appendValue returns the values vs of a header field with v added. When
+// vs are the last values of b.vals, as they are for a field whose values
+// are added one after the other, v goes after them in the same array.
+func (b *replayBuilder) appendValue(vs []string, v string) []string {
+	n := len(b.vals)
+	if len(vs) > 0 && (n == 0 || &vs[len(vs)-1] != &b.vals[n-1]) {
+		return append(vs, v) // not the last ones: an array of its own
+	}
+	b.vals = append(b.vals, v)
+	n++
+	return b.vals[n-len(vs)-1 : n : n]
 }
 
 func (b *replayBuilder) warn(format string, args ...any) {
@@ -304,9 +331,9 @@ func (b *replayBuilder) substitute(where, name string) (string, bool) {
 	return b.fill(where, name)
 }
 
-// newReplayRequest builds the request that replays rec.
-func newReplayRequest(ctx context.Context, rec *Record, cfg *replayConfig, warnings *[]string) (*http.Request, error) {
-	b := &replayBuilder{rec: rec, fill: cfg.fill, warnings: warnings}
+// request builds the request that replays b.rec.
+func (b *replayBuilder) request(ctx context.Context, cfg *replayConfig) (*http.Request, error) {
+	rec := b.rec
 	method := rec.Request.Method
 	if method == "" {
 		method = http.MethodGet
@@ -368,7 +395,7 @@ func newReplayRequest(ctx context.Context, rec *Record, cfg *replayConfig, warni
 	req.Header = header
 	if id := rec.CorrelationID; id != "" {
 		if validHeaderValue(id) && len(id) <= 256 {
-			header.Set("X-Replay-Of", id)
+			header["X-Replay-Of"] = b.values(id)
 		} else {
 			b.warn("the recorded correlation ID is not a valid header value: X-Replay-Of not sent")
 		}
@@ -465,30 +492,33 @@ func (b *replayBuilder) pairs(q, where, what string) string {
 // header returns the header to send.
 func (b *replayBuilder) header(cfg *replayConfig) http.Header {
 	rh := b.rec.Request.Header
-	skip := map[string]bool{cfg.requestIDHd: true}
+	var named []string // the fields that Connection names, hop-by-hop
 	for name, values := range rh {
 		if textproto.CanonicalMIMEHeaderKey(name) != "Connection" {
 			continue
 		}
 		for _, v := range values {
 			for t := range strings.SplitSeq(v, ",") {
-				skip[textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(t))] = true
+				named = append(named, textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(t)))
 			}
 		}
 	}
 	names := make([]string, 0, len(rh))
-	for name := range rh {
+	n := 0
+	for name, values := range rh {
 		names = append(names, name)
+		n += len(values)
 	}
 	slices.Sort(names)
-	h := make(http.Header, len(rh)+2)
+	h := make(http.Header, len(rh)+3)
+	b.vals = make([]string, 0, n+3) // and the request ID, X-Replay-Of and Content-Type
 	for _, name := range names {
 		if !httpreq.ValidToken(name) {
 			b.warn("a header whose name is not valid was left out")
 			continue
 		}
 		key := textproto.CanonicalMIMEHeaderKey(name)
-		if skippedHeaders[key] || skip[key] {
+		if skippedHeaders[key] || key == cfg.requestIDHd || slices.Contains(named, key) {
 			continue
 		}
 		shownName := safetext.Clean(key, 64)
@@ -508,7 +538,7 @@ func (b *replayBuilder) header(cfg *replayConfig) http.Header {
 				b.warn("header %q holds a value that is not valid in HTTP: left out", shownName)
 				continue
 			}
-			h[key] = append(h[key], v)
+			h[key] = b.appendValue(h[key], v)
 		}
 	}
 	if len(b.rec.Request.Trailer) > 0 {
@@ -535,7 +565,7 @@ func (b *replayBuilder) body(h http.Header) []byte {
 	ct := h.Get("Content-Type")
 	if ct == "" && rb.ContentType != "" && validHeaderValue(rb.ContentType) {
 		ct = rb.ContentType
-		h.Set("Content-Type", ct)
+		h["Content-Type"] = b.values(ct)
 	}
 	if len(data) == 0 || !hasMark(string(data)) {
 		return data
@@ -678,4 +708,41 @@ func validHeaderValue(v string) bool {
 // host and port without characters that would end it.
 func validHost(h string) bool {
 	return !hasControl(h) && !strings.ContainsAny(h, " /?#@\\")
+}
+
+// maxPooledRead is the largest response buffer Replay keeps for the next
+// replay: larger ones, for the rare large bodies, are left to the GC.
+const maxPooledRead = 256 << 10
+
+// readBuffers are the buffers Replay reads response bodies into.
+var readBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+func getReadBuffer() *[]byte { return readBuffers.Get().(*[]byte) }
+
+func putReadBuffer(b *[]byte) {
+	if cap(*b) <= maxPooledRead {
+		*b = (*b)[:0]
+		readBuffers.Put(b)
+	}
+}
+
+// readUpTo reads r into buf[:0] until EOF or n bytes, and returns what
+// it read, in buf's array when it was large enough.
+func readUpTo(buf []byte, r io.Reader, n int64) ([]byte, error) {
+	buf = buf[:0]
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(n-int64(len(buf)), int64(max(cap(buf), 512)))))
+		}
+		room := buf[len(buf):min(int64(cap(buf)), n)]
+		k, err := r.Read(room)
+		buf = buf[:len(buf)+k]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }

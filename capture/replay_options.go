@@ -49,15 +49,23 @@ type replayConfig struct {
 	requestIDHd string // canonical name
 }
 
+// defaultCompareHeaders are the response headers Replay compares by
+// default. It is never modified.
+var defaultCompareHeaders = []string{"Content-Type"}
+
+// defaultRequestIDHeader is the header Replay sends a fresh request ID
+// in by default, correlation's, in canonical form.
+var defaultRequestIDHeader = textproto.CanonicalMIMEHeaderKey(correlation.DefaultHeader)
+
 func newReplayConfig(opts []ReplayOption) *replayConfig {
-	c := &replayConfig{requestIDHd: textproto.CanonicalMIMEHeaderKey(correlation.DefaultHeader)}
+	c := &replayConfig{requestIDHd: defaultRequestIDHeader}
 	for _, o := range opts {
 		if o != nil {
 			o.applyReplay(c)
 		}
 	}
 	if !c.headersSet {
-		c.headers = []string{"Content-Type"}
+		c.headers = defaultCompareHeaders
 	}
 	return c
 }

@@ -268,7 +268,9 @@ func (s *panicSlot) get() (string, bool) {
 // Host header. It is sent with client: its Transport, Timeout, Jar and
 // CheckRedirect apply. A nil client is one of its own, which follows no
 // redirect (the redirect is the response compared), times out after
-// [DefaultReplayTimeout] and keeps no idle connection.
+// [DefaultReplayTimeout], keeps no idle connection and adds no
+// Accept-Encoding to the request (the recorded one is left out, see
+// [Replay]).
 //
 // A base that is not an http or https URL with a host, or that holds a
 // user, a query or a fragment, gives an error wrapping [ErrTargetURL].
@@ -290,6 +292,7 @@ func URLTarget(base string, client *http.Client) (http.RoundTripper, error) {
 	if client == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.DisableKeepAlives = true
+		tr.DisableCompression = true // send no Accept-Encoding of its own
 		client = &http.Client{
 			Transport: tr,
 			Timeout:   DefaultReplayTimeout,
@@ -314,7 +317,11 @@ type urlTarget struct {
 }
 
 func (t *urlTarget) RoundTrip(req *http.Request) (*http.Response, error) {
-	out := req.Clone(req.Context())
+	// A shallow copy: only the URL changes, and a RoundTripper must not
+	// modify the request it is given. The header is shared, as the
+	// client does not write to it.
+	out := new(http.Request)
+	*out = *req
 	out.RequestURI = ""
 	out.URL = &url.URL{
 		Scheme:   t.scheme,

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"unicode/utf8"
 
@@ -609,8 +610,9 @@ func TestReplayRequest(t *testing.T) {
 				if to == "handler" {
 					// Over a connection, the client sets its own.
 					assert.Empty(t, got.header.Values("Connection"))
-					assert.Empty(t, got.header.Values("Accept-Encoding"))
 				}
+				// Nor does URLTarget's own client add one.
+				assert.Empty(t, got.header.Values("Accept-Encoding"))
 				assert.Equal(t, "application/json", got.header.Get("Accept"))
 				assert.Equal(t, "kept", got.header.Get("X-Lower"))
 				assert.Equal(t, "shop.example.com", got.host)
@@ -936,4 +938,69 @@ func FuzzReplayRequest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReplayHeaderValues checks the header Replay sends when the values
+// of its fields share one array: fields whose names differ only in case
+// are merged, and appending to one field's values never changes
+// another's.
+func TestReplayHeaderValues(t *testing.T) {
+	rec := replayRecord(200, orderJSON)
+	rec.Request.Header = http.Header{
+		"Accept":   {"application/json", "text/plain"},
+		"X-Other":  {"o"},
+		"accept":   {"*/*"},
+		"X-Last":   {"l1", "l2"},
+		"x-last":   {"l3"},
+		"X-Empty":  {},
+		"X-Secret": {"[REDACTED]"},
+	}
+	var got http.Header
+	to := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = r.Header
+		for name, values := range got {
+			got[name] = append(values, "appended to "+name)
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(orderJSON)), Request: r}, nil
+	})
+	res, err := Replay(t.Context(), rec, to)
+	require.NoError(t, err)
+	assert.Equal(t, http.Header{
+		"Accept":       {"application/json", "text/plain", "*/*", "appended to Accept"},
+		"X-Other":      {"o", "appended to X-Other"},
+		"X-Last":       {"l1", "l2", "l3", "appended to X-Last"},
+		"X-Replay-Of":  {"corr-1", "appended to X-Replay-Of"},
+		"X-Request-Id": {res.RequestID, "appended to X-Request-Id"},
+	}, got)
+	assert.Contains(t, res.Warnings, `header "X-Secret" holds a redacted value: left out`)
+}
+
+func TestReadUpTo(t *testing.T) {
+	long := strings.Repeat("0123456789", 1000)
+	for _, tt := range []struct {
+		name string
+		r    io.Reader
+		n    int64
+		buf  []byte
+		want string
+		err  error
+	}{
+		{"empty", strings.NewReader(""), 10, nil, "", nil},
+		{"shorter than n", strings.NewReader("abc"), 10, make([]byte, 0, 2), "abc", nil},
+		{"exactly n", strings.NewReader("abcdefghij"), 10, nil, "abcdefghij", nil},
+		{"longer than n", strings.NewReader(long), 25, make([]byte, 0, 8), long[:25], nil},
+		{"long, small buffer", iotest.OneByteReader(strings.NewReader(long)), int64(len(long)) + 1, make([]byte, 0, 1), long, nil},
+		{"buffer has old bytes", strings.NewReader("new"), 10, []byte("old bytes"), "new", nil},
+		{"error after some", io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), 10, nil, "abc", io.ErrUnexpectedEOF},
+		{"data with EOF", iotest.DataErrReader(strings.NewReader("abc")), 10, nil, "abc", nil},
+		{"n is 0", strings.NewReader("abc"), 0, nil, "", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readUpTo(tt.buf, tt.r, tt.n)
+			assert.Equal(t, tt.want, string(got))
+			assert.ErrorIs(t, err, tt.err)
+			assert.LessOrEqual(t, int64(len(got)), max(tt.n, 0))
+		})
+	}
 }

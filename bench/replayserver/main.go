@@ -17,6 +17,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -77,7 +78,8 @@ func loopback(addr string) bool {
 }
 
 // generate writes n records of GET /orders/{id}, ids 1 to n, each
-// answered as the server answers.
+// answered as the server answers, its JSON body embedded as the
+// middleware embeds a whole JSON body.
 func generate(path string, n int) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -104,7 +106,7 @@ func generate(path string, n int) error {
 			Response: capture.Response{
 				Status: 200,
 				Header: map[string][]string{"Content-Type": {"application/json"}},
-				Body:   capture.Body{ContentType: "application/json", Size: int64(len(body)), Text: body},
+				Body:   capture.Body{ContentType: "application/json", Size: int64(len(body)), JSON: json.RawMessage(body)},
 			},
 			EnvID: env.ID,
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -171,6 +172,9 @@ func runReplay(ctx context.Context, c *cli, args []string) int {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = o.concurrency
 	tr.MaxIdleConnsPerHost = o.concurrency
+	// The request goes as recorded: without an Accept-Encoding the
+	// transport would add (Replay leaves the recorded one out).
+	tr.DisableCompression = true
 	defer tr.CloseIdleConnections()
 	client := &http.Client{
 		Transport: tr,
@@ -428,7 +432,16 @@ type replayRun struct {
 	env     *capture.Env // the environment records are compared with
 	against string       // what env is, for people: "this machine"
 	mask    func(string) string
-	bar     *progress       // owned by the goroutine of run
+	bar     *progress // owned by the goroutine of run
+	// out buffers what run prints to stdout: one write a line would be a
+	// system call a record. It is flushed whenever run waits for an
+	// outcome, so that a script reading the output sees each line as
+	// soon as no other is ready; after every line when a progress bar
+	// shares the terminal.
+	out *bufio.Writer
+	// jsonBuf and jsonEnc encode the lines of --json, again and again.
+	jsonBuf bytes.Buffer
+	jsonEnc *json.Encoder
 	envSeen map[string]bool // the env IDs already compared; owned by run
 
 	stop context.CancelFunc // stops the workers
@@ -490,6 +503,8 @@ func (r *replayRun) run(ctx context.Context) int {
 		r.bar = newProgress(r.c.stderr, "replaying", len(r.recs), time.Now)
 	}
 	r.counts.Records = len(r.recs)
+	r.out = bufio.NewWriterSize(r.c.stdout, 32<<10)
+	defer r.out.Flush()
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	r.stop = stop
@@ -516,7 +531,13 @@ func (r *replayRun) run(ctx context.Context) int {
 	done := make([]*outcome, len(r.recs))
 	next := 0
 	for range r.recs {
-		o := <-results
+		var o outcome
+		select {
+		case o = <-results:
+		default:
+			r.out.Flush() // nothing more to print for now
+			o = <-results
+		}
 		done[o.i] = &o
 		r.bar.add(1)
 		for next < len(done) && done[next] != nil {
@@ -648,7 +669,10 @@ func (r *replayRun) exitCode() int {
 // its way.
 func (r *replayRun) write(text string) {
 	r.bar.clear()
-	fmt.Fprint(r.c.stdout, r.mask(text))
+	r.out.WriteString(r.mask(text))
+	if r.bar != nil {
+		r.out.Flush()
+	}
 	r.bar.resume()
 }
 
@@ -936,12 +960,16 @@ func (r *replayRun) printJSON(o outcome) {
 
 // writeJSON writes v as one line of JSON, masked.
 func (r *replayRun) writeJSON(v any) {
-	b, err := replayJSONLine(v)
-	if err != nil { // strings, numbers and bools only: unreachable
+	if r.jsonEnc == nil {
+		r.jsonEnc = json.NewEncoder(&r.jsonBuf)
+		r.jsonEnc.SetEscapeHTML(false) // as replayJSONLine
+	}
+	r.jsonBuf.Reset()
+	if err := r.jsonEnc.Encode(v); err != nil { // strings, numbers and bools only: unreachable
 		fmt.Fprintf(r.c.stderr, "debugctl replay: encoding JSON: %v\n", err)
 		return
 	}
-	r.write(string(b))
+	r.write(r.jsonBuf.String())
 }
 
 // replayJSONLine returns v as one line of JSON, newline included, with "<",

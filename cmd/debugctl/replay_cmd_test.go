@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -410,4 +412,62 @@ func FuzzReplayFlagValues(f *testing.F) {
 		flt.Match(&capture.Record{})
 		newMasker([]substitute{{value: s}})(s + s)
 	})
+}
+
+// syncWriter is a writer safe for concurrent use that tells, on lines,
+// each line written to it.
+type syncWriter struct {
+	mu    sync.Mutex // protects buf
+	buf   bytes.Buffer
+	lines chan string
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		line, err := w.buf.ReadString('\n')
+		if err != nil {
+			w.buf.WriteString(line) // not whole yet
+			return len(p), nil
+		}
+		w.lines <- line
+	}
+}
+
+// TestReplayOutputStreams checks that the output is buffered only while
+// more of it is ready: a script reading --json sees a record's line
+// while the next record is still being replayed.
+func TestReplayOutputStreams(t *testing.T) {
+	seen := make(chan struct{})
+	srv := replayServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/second" {
+			select {
+			case <-seen: // the first record's line was read
+			case <-r.Context().Done():
+				return
+			case <-time.After(30 * time.Second): // a hang is a failure, not a wait
+				http.Error(w, "the first line was not printed", http.StatusTeapot)
+				return
+			}
+		}
+		fmt.Fprint(w, "ok")
+	}))
+	file := replayWriteRecords(t, t.TempDir(), "a.jsonl", replayGetRecord("/first", "ok"), replayGetRecord("/second", "ok"))
+	out := &syncWriter{lines: make(chan string, 16)}
+	c := newCLI(strings.NewReader(""), out, io.Discard)
+	done := make(chan int, 1)
+	go func() { done <- run(t.Context(), []string{"replay", "--target", srv.URL, "--json", file}, c) }()
+
+	select {
+	case line := <-out.lines:
+		assert.Contains(t, line, `"url":"/first"`)
+		close(seen)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first record's line was not printed while the second was replayed")
+	}
+	require.Equal(t, exitOK, <-done)
+	assert.Contains(t, <-out.lines, `"url":"/second"`)
+	assert.Contains(t, <-out.lines, `"type":"summary"`)
 }
