@@ -216,10 +216,18 @@ func (d *Decoder) discardLine() error {
 
 // parse decodes one line as a record or a snapshot.
 func (d *Decoder) parse(line []byte) (*Record, *Env, error) {
-	// Most lines are records: decode them once, and go the long way,
-	// reading the schema and kind first, only for the others (snapshots,
-	// and lines that are wrong).
+	// Most lines are records in the shape AppendRecord writes: decode
+	// them without reflection. Any other line (snapshots, records
+	// written otherwise, lines that are wrong) starts again with
+	// encoding/json, which decides what it is.
 	rec := new(Record)
+	if decodeRecordFast(line, rec) && rec.Schema == Schema && (rec.Kind == KindHTTP || rec.Kind == KindGRPC) {
+		return rec, nil, nil
+	}
+	*rec = Record{}
+	// Decode the other records once, and go the long way, reading the
+	// schema and kind first, only for the rest (snapshots, and lines
+	// that are wrong).
 	err := json.Unmarshal(line, rec)
 	if rec.Schema == Schema && (rec.Kind == KindHTTP || rec.Kind == KindGRPC) {
 		if err != nil {
