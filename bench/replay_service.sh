@@ -1,0 +1,112 @@
+#!/bin/sh
+# replay_service.sh measures `debugctl replay` against examples/service,
+# the order service with every reprokit layer, on its POST /orders route:
+# the way a user replays production's captures against a local build.
+#
+#   bench/replay_service.sh                 # 10000 records, --concurrency 8
+#   PIN=1 bench/replay_service.sh           # server on CPU 0, clients on CPU 1
+#   N=20000 CONCURRENCY=16 bench/replay_service.sh
+#   KEEP=/tmp/svc bench/replay_service.sh  # keep the capture file there
+#
+# It builds the service and debugctl, starts the service capturing every
+# request (REPROKIT_FLAG_CAPTURE_RATE=1, with no cap on captures a second),
+# sends it N requests with curl,
+# stops it (the capture queue drains to the file), starts it again
+# capturing only failures (its default), replays the N captures, and, when
+# wrk is installed, measures the service's own capacity on the same
+# request with wrk. Telemetry runs with its exporters off
+# (OTEL_*_EXPORTER=none): spans are still made. The service's logs go to
+# a file. Everything is on 127.0.0.1 and bounded in time.
+set -eu
+
+N=${N:-10000}
+CONCURRENCY=${CONCURRENCY:-8}
+srv_cpu=
+cli_cpu=
+if [ -n "${PIN:-}" ]; then
+	srv_cpu="taskset -c 0"
+	cli_cpu="taskset -c 1"
+fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+(cd "$here/.." && go build -o "$work/service" ./examples/service && go build -o "$work/debugctl" ./cmd/debugctl)
+token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+
+# start_service RATE LOG starts the service on a free port of 127.0.0.1
+# capturing requests at RATE, and sets ADDR.
+start_service() {
+	: >"$2"
+	REPROKIT_ADMIN_TOKEN=$token REPROKIT_FLAG_CAPTURE_RATE=$1 REPROKIT_FLAG_CAPTURE_MAX_PER_SECOND=1000000 \
+		OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none \
+		$srv_cpu "$work/service" -addr 127.0.0.1:0 -captures "$work/captures" 2>"$2" &
+	pid=$!
+	i=0
+	ADDR=
+	while [ -z "$ADDR" ]; do
+		i=$((i + 1))
+		if [ "$i" -gt 100 ]; then echo "the service did not start:" >&2; cat "$2" >&2; exit 1; fi
+		sleep 0.1
+		ADDR=$(grep -o '"addr":"127\.0\.0\.1:[0-9]*"' "$2" | head -n 1 | cut -d'"' -f4 || true)
+	done
+}
+
+stop_service() {
+	kill -TERM "$pid"
+	wait "$pid" || true
+	pid=
+}
+
+echo "== capturing $N requests of POST /orders?sku=A-42"
+start_service 1 "$work/capture.log"
+i=0
+while [ "$i" -lt "$N" ]; do
+	echo "url = \"http://$ADDR/orders?sku=A-42\""
+	echo 'output = "/dev/null"'
+	i=$((i + 1))
+done >"$work/curl.conf"
+timeout 300 curl -s -X POST -H 'Content-Type: application/json' -K "$work/curl.conf"
+stop_service
+echo "   $(grep -c '"kind":"http"' "$work/captures/captures.jsonl") records in captures.jsonl"
+if [ -n "${KEEP:-}" ]; then
+	mkdir -p "$KEEP" && cp "$work/captures/captures.jsonl" "$KEEP/"
+fi
+
+start_service 0 "$work/replay.log"
+echo "== debugctl replay --concurrency $CONCURRENCY --json, http://$ADDR"
+start=$(date +%s%N)
+code=0
+timeout 300 $cli_cpu "$work/debugctl" replay --target "http://$ADDR" --concurrency "$CONCURRENCY" --json "$work/captures/captures.jsonl" >"$work/out.jsonl" || code=$?
+end=$(date +%s%N)
+summary=$(tail -n 1 "$work/out.jsonl")
+echo "   exit status $code; summary: $summary"
+echo "$summary" | awk -v wall_ns=$((end - start)) '
+	{
+		match($0, /"records":[0-9]+/); n = substr($0, RSTART + 10, RLENGTH - 10)
+		match($0, /"duration_ms":[0-9.]+/); ms = substr($0, RSTART + 14, RLENGTH - 14)
+		match($0, /"equal":[0-9]+/); eq = substr($0, RSTART + 8, RLENGTH - 8)
+		printf "   %d of %d records reproduced\n", eq, n
+		printf "   replay loop: %.0f records/s (%.2f s)\n", n / (ms / 1000), ms / 1000
+		printf "   whole command (start, read and parse the file, replay, exit): %.0f records/s (%.2f s)\n", n / (wall_ns / 1e9), wall_ns / 1e9
+	}'
+
+if command -v wrk >/dev/null 2>&1; then
+	cat >"$work/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+LUA
+	threads=2
+	if [ -n "$cli_cpu" ]; then threads=1; fi
+	echo "== the service's own capacity on the same request: wrk -t$threads -c$CONCURRENCY -d10s -s post.lua http://$ADDR/orders?sku=A-42"
+	timeout 60 $cli_cpu wrk -t"$threads" -c"$CONCURRENCY" -d10s -s "$work/post.lua" "http://$ADDR/orders?sku=A-42"
+else
+	echo "== wrk is not installed: the service's own capacity is not measured (apt-get install wrk)"
+fi
+stop_service
