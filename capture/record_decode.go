@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/reprokit/reprokit/flags"
 )
 
 // decodeRecordFast decodes line into rec without reflection, and reports
@@ -15,7 +18,8 @@ import (
 // JSON names of the fields spelled exactly, each at most once, and
 // values of the JSON type of their field. For anything else (a key that
 // encoding/json would match case-insensitively or ignore, a duplicate
-// key, null, a number that is not an integer of the field's size, a
+// key, null but as a flag's value, a number that is not an integer of
+// the field's size, a flag value's number out of float64's range, a
 // syntax error, data after the object) it returns false, leaving rec in
 // an unspecified state, and the caller decodes the line with
 // json.Unmarshal, which then gives the record or the error.
@@ -23,10 +27,13 @@ import (
 // Whenever it returns true, json.Unmarshal of line into a zero Record
 // succeeds and gives a value deeply equal to rec: strings are unquoted
 // as encoding/json unquotes them (invalid UTF-8 and lone surrogates
-// become U+FFFD), Start is set by [time.Time.UnmarshalJSON], Body.JSON
-// is a copy of the value's bytes as they are in line, headers are fresh
-// maps with []string{} for an empty array, and the rare GRPC and Flags
-// are handed, as their exact bytes, to json.Unmarshal.
+// become U+FFFD), Start and a flag's Expires are set by
+// [time.Time.UnmarshalJSON], Body.JSON is a copy of the value's bytes as
+// they are in line, headers are fresh maps with []string{} for an empty
+// array, Flags is a fresh slice (empty, not nil, for []) whose values
+// are what encoding/json makes of a JSON value in an any (see
+// [recordScanner.anyValue]), and the rare GRPC is handed, as its exact
+// bytes, to json.Unmarshal.
 func decodeRecordFast(line []byte, rec *Record) bool {
 	*rec = Record{}
 	s := recordScanner{data: line}
@@ -37,11 +44,11 @@ func decodeRecordFast(line []byte, rec *Record) bool {
 	return s.pos == len(s.data)
 }
 
-// maxRawDepth bounds the nesting of a value that decodeRecordFast copies
-// or hands to json.Unmarshal whole (a JSON body, the flags): checked on
-// its own, a value may be valid at a depth that, below the record's own
-// objects, exceeds encoding/json's limit for the line. Deeper values go
-// the slow way, which applies that limit.
+// maxRawDepth bounds the nesting of a value that decodeRecordFast copies,
+// decodes or hands to json.Unmarshal whole (a JSON body, a flag's value,
+// the gRPC status): checked on its own, a value may be valid at a depth
+// that, below the record's own objects, exceeds encoding/json's limit for
+// the line. Deeper values go the slow way, which applies that limit.
 const maxRawDepth = 1000
 
 // recordScanner reads the tokens of one record line from left to right.
@@ -99,7 +106,7 @@ func (s *recordScanner) record(rec *Record) bool {
 		case "panic":
 			return seen.first(13) && s.str(&rec.Panic)
 		case "flags":
-			return seen.first(14) && s.unmarshal(&rec.Flags)
+			return seen.first(14) && s.flagValues(&rec.Flags)
 		case "env_id":
 			return seen.first(15) && s.str(&rec.EnvID)
 		}
@@ -220,6 +227,187 @@ func (s *recordScanner) stringArray(vs *[]string) bool {
 			return s.consume(']')
 		}
 	}
+}
+
+// flagValues reads an array of flag objects into *dst, a fresh slice of
+// the array's length, non-nil as encoding/json makes it for an empty
+// array.
+func (s *recordScanner) flagValues(dst *[]flags.FlagValue) bool {
+	if !s.consume('[') {
+		return false
+	}
+	// The flags of most records fit in buf: one allocation, of the
+	// right size, instead of one at each growth of the slice.
+	var buf [16]flags.FlagValue
+	fvs := buf[:0]
+	if !s.consume(']') {
+		for {
+			fvs = append(fvs, flags.FlagValue{})
+			if !s.flagValue(&fvs[len(fvs)-1]) {
+				return false
+			}
+			if !s.consume(',') {
+				break
+			}
+		}
+		if !s.consume(']') {
+			return false
+		}
+	}
+	*dst = append([]flags.FlagValue{}, fvs...)
+	return true
+}
+
+// flagValue reads a FlagValue object into f, a zero one.
+func (s *recordScanner) flagValue(f *flags.FlagValue) bool {
+	var seen fieldSet
+	return s.object(func(key []byte, _ bool) bool {
+		switch string(key) {
+		case "name":
+			return seen.first(0) && s.str(&f.Name)
+		case "value":
+			if !seen.first(1) {
+				return false
+			}
+			v, ok := s.anyValue(0)
+			f.Value = v
+			return ok
+		case "source":
+			return seen.first(2) && s.str(&f.Source)
+		case "expires":
+			return seen.first(3) && s.timestamp(&f.Expires)
+		case "by":
+			return seen.first(4) && s.str(&f.By)
+		}
+		return false
+	})
+}
+
+// anyValue reads any JSON value, depth arrays and objects deep in the
+// flag value it is part of, and returns what encoding/json decodes it to
+// in an any: map[string]any for an object (a key that appears twice keeps its
+// later value), []any for an array (empty, not nil, for []), string,
+// float64, bool, or nil for null. It reports false for a value nested
+// more than maxRawDepth levels, and for a number out of float64's range,
+// which encoding/json refuses.
+func (s *recordScanner) anyValue(depth int) (any, bool) {
+	s.skipWS()
+	if s.pos == len(s.data) {
+		return nil, false
+	}
+	switch s.data[s.pos] {
+	case '"':
+		var v string
+		ok := s.str(&v)
+		return v, ok
+	case '{':
+		if depth >= maxRawDepth {
+			return nil, false
+		}
+		m := map[string]any{}
+		ok := s.object(func(key []byte, plain bool) bool {
+			k, ok := string(key), true
+			if !plain {
+				k, ok = unquoteJSON(key)
+			}
+			if !ok {
+				return false
+			}
+			m[k], ok = s.anyValue(depth + 1)
+			return ok
+		})
+		return m, ok
+	case '[':
+		if depth >= maxRawDepth {
+			return nil, false
+		}
+		s.pos++
+		a := []any{}
+		if s.consume(']') {
+			return a, true
+		}
+		for {
+			v, ok := s.anyValue(depth + 1)
+			if !ok {
+				return nil, false
+			}
+			a = append(a, v)
+			if !s.consume(',') {
+				return a, s.consume(']')
+			}
+		}
+	case 't', 'f':
+		var v bool
+		ok := s.bool(&v)
+		return v, ok
+	case 'n':
+		if !bytes.HasPrefix(s.data[s.pos:], []byte("null")) {
+			return nil, false
+		}
+		s.pos += len("null")
+		return nil, true
+	}
+	var f float64
+	ok := s.float64(&f)
+	return f, ok
+}
+
+// float64 reads a JSON number into *dst as encoding/json decodes one into
+// an any: the number grammar checked, then strconv.ParseFloat of its
+// text. It reports false for a number out of float64's range. It stops
+// where the grammar does, so that the caller, finding no comma or
+// closing bracket after "0" in "01" or after "1.5" in "1.5.2", refuses
+// the line.
+func (s *recordScanner) float64(dst *float64) bool {
+	s.skipWS()
+	d, i := s.data, s.pos
+	if i < len(d) && d[i] == '-' {
+		i++
+	}
+	switch {
+	case i == len(d):
+		return false
+	case d[i] == '0':
+		i++
+	case '1' <= d[i] && d[i] <= '9':
+		i = skipDigits(d, i+1)
+	default:
+		return false
+	}
+	if i < len(d) && d[i] == '.' {
+		j := skipDigits(d, i+1)
+		if j == i+1 { // no digit after the point
+			return false
+		}
+		i = j
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		j := skipDigits(d, i)
+		if j == i { // no digit in the exponent
+			return false
+		}
+		i = j
+	}
+	f, err := strconv.ParseFloat(string(d[s.pos:i]), 64)
+	if err != nil {
+		return false
+	}
+	*dst = f
+	s.pos = i
+	return true
+}
+
+// skipDigits returns the index of the first byte of d at or after i that
+// is not an ASCII digit.
+func skipDigits(d []byte, i int) int {
+	for i < len(d) && '0' <= d[i] && d[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // object reads an object, calling field with the raw text of each key

@@ -3,7 +3,9 @@ package capture
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +80,26 @@ func benchRecord(asText bool) *Record {
 	}
 }
 
+// benchFlags are ten flags as a service's flags.Set reports them, sorted
+// by name, with the values a flag file, the environment, an override and
+// the keys' defaults give.
+func benchFlags() []flags.FlagValue {
+	return []flags.FlagValue{
+		{Name: "capture.max_body_bytes", Value: float64(65536), Source: "file"},
+		{Name: "capture.max_per_second", Value: float64(1000000), Source: "env"},
+		{Name: "capture.on_failure", Value: true, Source: "static"},
+		{Name: "capture.rate", Value: 0.125, Source: flags.SourceOverride,
+			Expires: time.Date(2026, 11, 22, 14, 17, 25, 7e8, time.UTC), By: "ops@example.com"},
+		{Name: "capture.rules", Value: nil, Source: flags.SourceDefault},
+		{Name: "debugsample.live", Value: false, Source: flags.SourceDefault},
+		{Name: "debugsample.paths", Value: []any{"/v1/orders", "/v1/payments"}, Source: "file"},
+		{Name: "log.level", Value: "info", Source: "env"},
+		{Name: "orders.limits", Value: map[string]any{"a": []any{float64(1), "b", nil, 2.5e3}, "burst": float64(20), "on": true},
+			Source: "file", Expires: time.Date(2026, 11, 22, 14, 17, 25, 0, time.UTC), By: "ops"},
+		{Name: "tracing.sample_ratio", Value: 0.01, Source: "static"},
+	}
+}
+
 // canonicalRecords are records as the middleware makes them, each
 // encoded by AppendRecord into a line the fast path must take.
 func canonicalRecords() []struct {
@@ -125,6 +147,42 @@ func canonicalRecords() []struct {
 		name string
 		rec  *Record
 	}{"flags with map, number and bool values, omitted body", flagged})
+
+	tenFlags := benchRecord(false)
+	tenFlags.Flags = benchFlags()
+	recs = append(recs, struct {
+		name string
+		rec  *Record
+	}{"ten flags of a flags.Set", tenFlags})
+
+	valueTypes := benchRecord(true)
+	valueTypes.Flags = []flags.FlagValue{
+		{Name: "int", Value: float64(42), Source: "env"},
+		{Name: "negative", Value: float64(-7), Source: "env"},
+		{Name: "float", Value: -3.25, Source: "env"},
+		{Name: "large exponent", Value: 6.02214076e23, Source: "env"},
+		{Name: "small exponent", Value: -1.5e-9, Source: "env"},
+		{Name: "largest float", Value: math.MaxFloat64, Source: "env"},
+		{Name: "smallest float", Value: math.SmallestNonzeroFloat64, Source: "env"},
+		{Name: "minus zero", Value: math.Copysign(0, -1), Source: "env"},
+		{Name: "true", Value: true, Source: "static"},
+		{Name: "null", Value: nil, Source: flags.SourceDefault},
+		{Name: "escaped string", Value: "a \"quoted\" back\\slash\r\n\t\x00\x1f\x7f <b>&amp; é 日本 🎉 \u2028\u2029", Source: "file"},
+		{Name: "empty string", Value: "", Source: ""},
+		{Name: "nested", Value: map[string]any{
+			"list":  []any{float64(1), "b", nil, 2.5e3, []any{}, map[string]any{}, []any{[]any{true}}},
+			"map":   map[string]any{"k\"ey": map[string]any{"deep": false}, "": "empty key"},
+			"empty": map[string]any{},
+		}, Source: "file"},
+		{Name: "empty array", Value: []any{}, Source: "file"},
+		{Name: "empty object", Value: map[string]any{}, Source: "file"},
+		{Name: "override \"by\" \u00e9", Value: "x", Source: flags.SourceOverride,
+			Expires: time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC), By: "192.0.2.10\n<admin>"},
+	}
+	recs = append(recs, struct {
+		name string
+		rec  *Record
+	}{"flags of every value type", valueTypes})
 
 	extremes := &Record{Schema: Schema, Kind: KindHTTP, Start: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
 		Duration: -1 << 63, Request: Request{Body: Body{Size: 1<<63 - 1, JSON: json.RawMessage(`"just a string"`)}},
@@ -215,11 +273,65 @@ func TestDecodeRecordFastVariants(t *testing.T) {
 				assert.Equal(t, "-1.5e-3", string(rec.Request.Body.JSON))
 				assert.Equal(t, "true", string(rec.Response.Body.JSON))
 			}},
-		{"grpc and flags as encoding/json reads them", `{"grpc":{"CODE":"OK","code":"Internal","x":1},"flags":[{"name":"f","value":{"a":null}}]}`,
+		{"grpc as encoding/json reads it", `{"grpc":{"CODE":"OK","code":"Internal","x":1},"flags":[{"name":"f","value":{"a":null}}]}`,
 			func(t *testing.T, rec *Record) {
 				assert.Equal(t, &GRPCStatus{Code: "Internal"}, rec.GRPC)
 				assert.Equal(t, []flags.FlagValue{{Name: "f", Value: map[string]any{"a": nil}}}, rec.Flags)
 			}},
+		{"empty flags array", `{"flags":[]}`,
+			func(t *testing.T, rec *Record) {
+				assert.NotNil(t, rec.Flags, "encoding/json makes an empty slice")
+				assert.Empty(t, rec.Flags)
+			}},
+		{"flag with no keys, or some", `{"flags":[{},{"value":1},{"by":"me","name":"n"}]}`,
+			func(t *testing.T, rec *Record) {
+				assert.Equal(t, []flags.FlagValue{{}, {Value: 1.0}, {Name: "n", By: "me"}}, rec.Flags)
+			}},
+		{"flag numbers", `{"flags":[{"value":[0,-12,3.25,-1.5E+3,2e-3,1e+2,-0,-0.0,1e-400,123456789012345678901234567890,0.1e1]}]}`,
+			func(t *testing.T, rec *Record) {
+				v := rec.Flags[0].Value.([]any)
+				assert.Equal(t, []any{0.0, -12.0, 3.25, -1500.0, 0.002, 100.0, 0.0, 0.0, 0.0, 1.2345678901234568e29, 1.0}, v)
+				assert.True(t, math.Signbit(v[6].(float64)), "-0 keeps its sign, as with encoding/json")
+				assert.False(t, math.Signbit(v[8].(float64)), "an underflow is +0")
+			}},
+		{"flag literals", `{"flags":[{"value":true},{"value":false},{"value":null},{"value":[true,false,null]}]}`,
+			func(t *testing.T, rec *Record) {
+				assert.Equal(t, []flags.FlagValue{{Value: true}, {Value: false}, {Value: nil}, {Value: []any{true, false, nil}}}, rec.Flags)
+			}},
+		{"flag string with escapes and invalid UTF-8", "{\"flags\":[{\"name\":\"\\u0041\xff\",\"value\":\"\\n\\ud83c\\udf89\\ud800\xc3\\/\",\"source\":\"\\\"\"}]}",
+			func(t *testing.T, rec *Record) {
+				assert.Equal(t, []flags.FlagValue{{Name: "A\ufffd", Value: "\n🎉\ufffd\ufffd/", Source: `"`}}, rec.Flags)
+			}},
+		{"flag object with a key twice: the later value wins", `{"flags":[{"value":{"a":1,"b":[],"a":{"c":2},"\u0062":"x"}}]}`,
+			func(t *testing.T, rec *Record) {
+				assert.Equal(t, map[string]any{"a": map[string]any{"c": 2.0}, "b": "x"}, rec.Flags[0].Value)
+			}},
+		{"flag object keys with escapes and invalid UTF-8", "{\"flags\":[{\"value\":{\"\\t\":1,\"k\xfe\":2,\"\":3}}]}",
+			func(t *testing.T, rec *Record) {
+				assert.Equal(t, map[string]any{"\t": 1.0, "k\ufffd": 2.0, "": 3.0}, rec.Flags[0].Value)
+			}},
+		{"flag empty containers", `{"flags":[{"value":{"o":{},"a":[],"n":[[],[{}]]}}]}`,
+			func(t *testing.T, rec *Record) {
+				assert.Equal(t, map[string]any{"o": map[string]any{}, "a": []any{}, "n": []any{[]any{}, []any{map[string]any{}}}}, rec.Flags[0].Value)
+			}},
+		{"whitespace in flags", " {\"flags\" : [ { \"value\" : { \"a\" : [ 1 , \"b\" , null , 2.5e3 ] } , \"name\" :\"x\"\r\n} ,\t{ } ] } ",
+			func(t *testing.T, rec *Record) {
+				assert.Equal(t, []flags.FlagValue{{Name: "x", Value: map[string]any{"a": []any{1.0, "b", nil, 2500.0}}}, {}}, rec.Flags)
+			}},
+		{"flag expires with an offset, and by", `{"flags":[{"name":"x","value":1,"source":"override","expires":"2026-11-22T16:17:25.7+02:00","by":"ops"}]}`,
+			func(t *testing.T, rec *Record) {
+				assert.True(t, rec.Flags[0].Expires.Equal(time.Date(2026, 11, 22, 14, 17, 25, 7e8, time.UTC)), "expires %v", rec.Flags[0].Expires)
+				assert.Equal(t, "ops", rec.Flags[0].By)
+			}},
+		{"more flags than flagValues keeps on its stack", `{"flags":[` + manyFlags(40) + `]}`,
+			func(t *testing.T, rec *Record) {
+				require.Len(t, rec.Flags, 40)
+				for i, f := range rec.Flags {
+					assert.Equal(t, flags.FlagValue{Name: "f" + strconv.Itoa(i), Value: float64(i), Source: "env"}, f)
+				}
+			}},
+		{"flag value nested maxRawDepth deep", `{"flags":[{"value":` + strings.Repeat(`{"a":[`, maxRawDepth/2) + strings.Repeat(`]}`, maxRawDepth/2) + `}]}`,
+			func(t *testing.T, rec *Record) { assert.NotNil(t, rec.Flags[0].Value) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,6 +340,16 @@ func TestDecodeRecordFastVariants(t *testing.T) {
 			tt.check(t, rec)
 		})
 	}
+}
+
+// manyFlags returns n flag objects, named f0 to fn-1, separated by
+// commas.
+func manyFlags(n int) string {
+	fs := make([]string, n)
+	for i := range fs {
+		fs[i] = `{"name":"f` + strconv.Itoa(i) + `","value":` + strconv.Itoa(i) + `,"source":"env"}`
+	}
+	return strings.Join(fs, ",")
 }
 
 // TestDecodeRecordFastFallsBack: for every line outside the shape it
@@ -264,6 +386,59 @@ func TestDecodeRecordFastFallsBack(t *testing.T) {
 		{"null time", `{"start":null}`, true},
 		{"null grpc", `{"grpc":null}`, true},
 		{"null flags", `{"flags":null}`, true},
+		{"null flag", `{"flags":[null]}`, true},
+		{"null flag name", `{"flags":[{"name":null}]}`, true},
+		{"null flag source", `{"flags":[{"source":null}]}`, true},
+		{"null flag expires", `{"flags":[{"expires":null}]}`, true},
+		{"unknown flag key", `{"flags":[{"name":"f","value":1,"extra":1}]}`, true},
+		{"case-mismatched flag key", `{"flags":[{"Name":"f"}]}`, true},
+		{"escaped flag key", `{"flags":[{"n\u0061me":"f"}]}`, true},
+		{"duplicate flag name", `{"flags":[{"name":"f","name":"g"}]}`, true},
+		{"duplicate flag value", `{"flags":[{"value":1,"value":{"a":1}}]}`, true},
+		{"duplicate flag expires", `{"flags":[{"expires":"2026-01-01T00:00:00Z","expires":"2027-01-01T00:00:00Z"}]}`, true},
+		{"duplicate flags", `{"flags":[],"flags":[{"name":"f"}]}`, true},
+		{"flag value deeper than maxRawDepth", `{"flags":[{"value":` + strings.Repeat("[", maxRawDepth+1) + strings.Repeat("]", maxRawDepth+1) + `}]}`, true},
+		{"flag object value deeper than maxRawDepth", `{"flags":[{"value":` + strings.Repeat(`{"a":`, maxRawDepth+1) + "1" + strings.Repeat("}", maxRawDepth+1) + `}]}`, true},
+		{"number for a flag name", `{"flags":[{"name":1}]}`, false},
+		{"string for flag expires", `{"flags":[{"expires":"soon"}]}`, false},
+		{"number for flag expires", `{"flags":[{"expires":1}]}`, false},
+		{"array of strings for flags", `{"flags":["f"]}`, false},
+		{"flag number with a leading zero", `{"flags":[{"value":01}]}`, false},
+		{"flag number with a leading minus zero", `{"flags":[{"value":-01}]}`, false},
+		{"flag number ending in a point", `{"flags":[{"value":1.}]}`, false},
+		{"flag number with a point then an exponent", `{"flags":[{"value":1.e3}]}`, false},
+		{"flag number starting with a point", `{"flags":[{"value":.5}]}`, false},
+		{"flag number with a plus sign", `{"flags":[{"value":+1}]}`, false},
+		{"flag number with no exponent digit", `{"flags":[{"value":1e}]}`, false},
+		{"flag number with a signed empty exponent", `{"flags":[{"value":1e+}]}`, false},
+		{"flag lone minus", `{"flags":[{"value":-}]}`, false},
+		{"flag hex number", `{"flags":[{"value":0x10}]}`, false},
+		{"flag number with underscores", `{"flags":[{"value":1_000}]}`, false},
+		{"flag Infinity", `{"flags":[{"value":Infinity}]}`, false},
+		{"flag NaN", `{"flags":[{"value":NaN}]}`, false},
+		{"flag number out of float64 range", `{"flags":[{"value":1e400}]}`, false},
+		{"flag negative number out of float64 range", `{"flags":[{"value":[-1.8e308]}]}`, false},
+		{"flag literal glued", `{"flags":[{"value":nullx}]}`, false},
+		{"flag number glued to a literal", `{"flags":[{"value":1true}]}`, false},
+		{"flag literal cut", `{"flags":[{"value":nul}]}`, false},
+		{"flag literal wrong case", `{"flags":[{"value":True}]}`, false},
+		{"flag object key without value", `{"flags":[{"value":{"a"}}]}`, false},
+		{"flag object value missing", `{"flags":[{"value":{"a":}}]}`, false},
+		{"flag object key not a string", `{"flags":[{"value":{1:2}}]}`, false},
+		{"flag object key with a bad escape", `{"flags":[{"value":{"\q":2}}]}`, false},
+		{"flag trailing comma in a value array", `{"flags":[{"value":[1,]}]}`, false},
+		{"flag trailing comma in a value object", `{"flags":[{"value":{"a":1,}}]}`, false},
+		{"flag trailing comma in flags", `{"flags":[{},]}`, false},
+		{"flag value missing", `{"flags":[{"value":}]}`, false},
+		{"control char in a flag value", "{\"flags\":[{\"value\":\"a\x00b\"}]}", false},
+		{"raw CRLF in a flag value key", "{\"flags\":[{\"value\":{\"a\r\n\":1}}]}", false},
+		{"bad flag after many good ones", `{"flags":[` + manyFlags(20) + `,{"name":1}]}`, false},
+		{"truncated flags", `{"flags":[`, false},
+		{"truncated after many flags", `{"flags":[` + manyFlags(20), false},
+		{"truncated flag", `{"flags":[{"name":"f","value":[1,2`, false},
+		{"truncated flag number", `{"flags":[{"value":1`, false},
+		{"truncated flag literal", `{"flags":[{"value":tr`, false},
+		{"truncated flag object value", `{"flags":[{"value":{"a":{`, false},
 		{"number for a string", `{"schema":1}`, false},
 		{"string for a number", `{"duration_ns":"1"}`, false},
 		{"string for a bool", `{"request":{"body":{"truncated":"true"}}}`, false},
@@ -364,6 +539,60 @@ func TestDecoderFastAndSlowPathsAgree(t *testing.T) {
 	}
 }
 
+// TestAnyValue: anyValue reads a JSON value, alone, into what
+// json.Unmarshal gives for it in an any and stops right after it, or,
+// for what json.Unmarshal refuses, reports false or stops before the
+// end (where its caller finds no comma or closing bracket).
+func TestAnyValue(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		ok   bool
+	}{
+		{"string", `"a\u00e9\n"`, true},
+		{"plain string", `"capture.rules"`, true},
+		{"integer", `1000000`, true},
+		{"negative float", `-0.125`, true},
+		{"exponent", `2.5E-3`, true},
+		{"minus zero", `-0`, true},
+		{"underflow", `1e-400`, true},
+		{"many digits", `3.14159265358979323846264338327950288419716939937510`, true},
+		{"true", `true`, true},
+		{"false", `false`, true},
+		{"null", `null`, true},
+		{"object", `{"a":[1,"b",null,2.5e3],"o":{"x":{}}}`, true},
+		{"object with a key twice", `{"a":1,"a":2}`, true},
+		{"array", `[[],{},"",0]`, true},
+		{"whitespace", " [ 1 ,\t{ \"a\" : null }\r\n]", true},
+		{"overflow", `1e309`, false},
+		{"leading zero", `00`, false},
+		{"bare minus", `-`, false},
+		{"point without digits", `1.`, false},
+		{"empty", ``, false},
+		{"only whitespace", ` `, false},
+		{"unclosed array", `[1`, false},
+		{"unclosed object", `{"a":1`, false},
+		{"unclosed string", `"abc`, false},
+		{"bad literal", `nul`, false},
+		{"colon in an array", `[1:2]`, false},
+		{"comma in an object", `{"a",1}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := recordScanner{data: []byte(tt.in)}
+			got, ok := s.anyValue(0)
+			var want any
+			err := json.Unmarshal([]byte(tt.in), &want)
+			require.Equal(t, tt.ok, err == nil, "json.Unmarshal: %v", err)
+			s.skipWS()
+			require.Equal(t, tt.ok, ok && s.pos == len(tt.in), "ok %v, stopped at %d", ok, s.pos)
+			if tt.ok {
+				require.Equal(t, want, got)
+			}
+		})
+	}
+}
+
 // FuzzDecodeRecordFast: whenever the fast path takes a line,
 // json.Unmarshal takes it too and reads an equal record; it takes every
 // line that is exactly what AppendRecord writes for what json.Unmarshal
@@ -411,13 +640,17 @@ func refusedOnPurpose(line []byte, rec *Record) bool {
 }
 
 // BenchmarkDecodeRecord compares encoding/json with the fast path on a
-// record of about 1 KB, its response body stored as JSON or as text.
+// record of about 1 KB, its response body stored as JSON or as text, and
+// on that record with the ten flags of benchFlags (about 2 KB).
 func BenchmarkDecodeRecord(b *testing.B) {
 	for _, body := range []struct {
 		name   string
 		asText bool
-	}{{"json", false}, {"text", true}} {
-		line, err := AppendRecord(nil, benchRecord(body.asText))
+		flags  []flags.FlagValue
+	}{{"json", false, nil}, {"text", true, nil}, {"json/flags=10", false, benchFlags()}} {
+		rec := benchRecord(body.asText)
+		rec.Flags = body.flags
+		line, err := AppendRecord(nil, rec)
 		require.NoError(b, err)
 		line = bytes.TrimSuffix(line, []byte("\n"))
 		for _, impl := range []struct {
