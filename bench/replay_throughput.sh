@@ -6,6 +6,7 @@
 #
 #   bench/replay_throughput.sh            # 10000 records, --concurrency 8
 #   N=50000 CONCURRENCY=16 bench/replay_throughput.sh
+#   PIN=1 bench/replay_throughput.sh      # server on CPU 0, clients on CPU 1
 #
 # The server listens on a free port of 127.0.0.1. For the server's own
 # capacity it needs wrk (apt-get install wrk).
@@ -13,6 +14,14 @@ set -eu
 
 N=${N:-10000}
 CONCURRENCY=${CONCURRENCY:-8}
+srv_cpu=
+cli_cpu=
+threads=2
+if [ -n "${PIN:-}" ]; then
+	srv_cpu="taskset -c 0"
+	cli_cpu="taskset -c 1"
+	threads=1
+fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -27,7 +36,7 @@ trap cleanup EXIT INT TERM
 (cd "$here/.." && go build -o "$work/debugctl" ./cmd/debugctl)
 "$work/replayserver" -gen "$N" -out "$work/replay.jsonl"
 
-"$work/replayserver" -addr 127.0.0.1:0 -ready "$work/addr" 2>/dev/null &
+$srv_cpu "$work/replayserver" -addr 127.0.0.1:0 -ready "$work/addr" 2>/dev/null &
 server=$!
 i=0
 until [ -s "$work/addr" ]; do
@@ -41,7 +50,7 @@ echo "== debugctl replay --concurrency $CONCURRENCY, $N records of GET /orders/{
 echo "   $work/debugctl replay --target http://$ADDR --concurrency $CONCURRENCY --json replay.jsonl"
 start=$(date +%s%N)
 code=0
-timeout 300 "$work/debugctl" replay --target "http://$ADDR" --concurrency "$CONCURRENCY" --json "$work/replay.jsonl" >"$work/out.jsonl" || code=$?
+timeout 300 $cli_cpu "$work/debugctl" replay --target "http://$ADDR" --concurrency "$CONCURRENCY" --json "$work/replay.jsonl" >"$work/out.jsonl" || code=$?
 end=$(date +%s%N)
 summary=$(tail -n 1 "$work/out.jsonl")
 echo "   exit status $code; summary: $summary"
@@ -55,8 +64,8 @@ echo "$summary" | awk -v n="$N" -v wall_ns=$((end - start)) '
 	}'
 
 if command -v wrk >/dev/null 2>&1; then
-	echo "== the server's own capacity on the same route: wrk -t2 -c$CONCURRENCY -d10s http://$ADDR/orders/42"
-	timeout 60 wrk -t2 -c"$CONCURRENCY" -d10s "http://$ADDR/orders/42"
+	echo "== the server's own capacity on the same route: wrk -t$threads -c$CONCURRENCY -d10s http://$ADDR/orders/42"
+	timeout 60 $cli_cpu wrk -t"$threads" -c"$CONCURRENCY" -d10s "http://$ADDR/orders/42"
 else
 	echo "== wrk is not installed: the server's own capacity is not measured (apt-get install wrk)"
 fi

@@ -191,6 +191,9 @@ func Replay(ctx context.Context, rec *Record, to http.RoundTripper, opts ...Repl
 		resp.Body = http.NoBody
 	}
 	limit := responseLimit(rec.Response.Body)
+	// body is read into a pooled array that goes back to the pool when
+	// Replay returns: nothing that Replay returns may point into it
+	// (SetBytes below copies).
 	buf := getReadBuffer()
 	defer putReadBuffer(buf)
 	body, readErr := readUpTo(*buf, resp.Body, limit+1)
@@ -233,7 +236,7 @@ func Replay(ctx context.Context, rec *Record, to http.RoundTripper, opts ...Repl
 		Truncated:   int64(len(keep)) < size,
 		Omitted:     omitted,
 	}
-	res.Body.SetBytes(out)
+	res.Body.SetBytes(out) // a copy: out may be body's pooled array
 
 	res.Diff = diffResponse(rec, res.Status, res.Header, res.Body, cfg, ignore)
 	if rec.Env != nil {
