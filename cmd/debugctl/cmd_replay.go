@@ -436,8 +436,7 @@ type replayRun struct {
 	// out buffers what run prints to stdout: one write a line would be a
 	// system call a record. It is flushed whenever run waits for an
 	// outcome, so that a script reading the output sees each line as
-	// soon as no other is ready; after every line when a progress bar
-	// shares the terminal.
+	// soon as no other is ready; after every line on a terminal.
 	out *bufio.Writer
 	// jsonBuf and jsonEnc encode the lines of --json, again and again.
 	jsonBuf bytes.Buffer
@@ -670,8 +669,8 @@ func (r *replayRun) exitCode() int {
 func (r *replayRun) write(text string) {
 	r.bar.clear()
 	r.out.WriteString(r.mask(text))
-	if r.bar != nil {
-		r.out.Flush()
+	if r.c.terminal {
+		r.out.Flush() // people read as it goes, between the progress bar's frames
 	}
 	r.bar.resume()
 }
@@ -836,6 +835,7 @@ func (r *replayRun) summary(elapsed time.Duration, code int) {
 			k.Replayed, k.Records, target, replayDuration(elapsed), strings.Join(parts, ", ")))
 	}
 	if why != "" {
+		r.out.Flush() // what was printed first comes first, on a terminal too
 		fmt.Fprintf(r.c.stderr, "debugctl replay: %s\n", r.mask(why))
 	}
 }

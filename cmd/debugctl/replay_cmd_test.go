@@ -471,3 +471,23 @@ func TestReplayOutputStreams(t *testing.T) {
 	assert.Contains(t, <-out.lines, `"url":"/second"`)
 	assert.Contains(t, <-out.lines, `"type":"summary"`)
 }
+
+// TestReplayOutputOrder checks that what replay prints to stdout, which
+// it buffers, comes before the message it ends with on stderr when the
+// two share a terminal or a log (2>&1).
+func TestReplayOutputOrder(t *testing.T) {
+	srv := replayServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	}))
+	file := replayWriteRecords(t, t.TempDir(), "a.jsonl", replayGetRecord("/a", "ok"))
+	var both bytes.Buffer // stdout and stderr, as 2>&1 makes them
+	code := run(t.Context(), []string{"replay", "--target", srv.URL, file}, newCLI(strings.NewReader(""), &both, &both))
+	require.Equal(t, exitTarget, code, both.String())
+	out := both.String()
+	record := strings.Index(out, "✗ GET /a  recorded 200 → replayed 401")
+	summary := strings.Index(out, "replayed 1 of 1 records")
+	refused := strings.Index(out, "debugctl replay: the target refused")
+	require.True(t, record >= 0 && summary >= 0 && refused >= 0, out)
+	assert.Less(t, record, summary, out)
+	assert.Less(t, summary, refused, out)
+}
