@@ -21,14 +21,8 @@ set -eu
 
 N=${N:-10000}
 CONCURRENCY=${CONCURRENCY:-8}
-srv_cpu=
-cli_cpu=
-if [ -n "${PIN:-}" ]; then
-	srv_cpu="taskset -c 0"
-	cli_cpu="taskset -c 1"
-fi
-
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/replay_common.sh"
 work=$(mktemp -d)
 pid=
 cleanup() {
@@ -81,29 +75,13 @@ fi
 
 start_service 0 "$work/replay.log"
 echo "== debugctl replay --concurrency $CONCURRENCY --json, http://$ADDR"
-start=$(date +%s%N)
-code=0
-timeout 300 $cli_cpu "$work/debugctl" replay --target "http://$ADDR" --concurrency "$CONCURRENCY" --json "$work/captures/captures.jsonl" >"$work/out.jsonl" || code=$?
-end=$(date +%s%N)
-summary=$(tail -n 1 "$work/out.jsonl")
-echo "   exit status $code; summary: $summary"
-echo "$summary" | awk -v wall_ns=$((end - start)) '
-	{
-		match($0, /"records":[0-9]+/); n = substr($0, RSTART + 10, RLENGTH - 10)
-		match($0, /"duration_ms":[0-9.]+/); ms = substr($0, RSTART + 14, RLENGTH - 14)
-		match($0, /"equal":[0-9]+/); eq = substr($0, RSTART + 8, RLENGTH - 8)
-		printf "   %d of %d records reproduced\n", eq, n
-		printf "   replay loop: %.0f records/s (%.2f s)\n", n / (ms / 1000), ms / 1000
-		printf "   whole command (start, read and parse the file, replay, exit): %.0f records/s (%.2f s)\n", n / (wall_ns / 1e9), wall_ns / 1e9
-	}'
+replay "$work/debugctl" "$ADDR" "$work/captures/captures.jsonl" "$work/out.jsonl"
 
 if command -v wrk >/dev/null 2>&1; then
 	cat >"$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 LUA
-	threads=2
-	if [ -n "$cli_cpu" ]; then threads=1; fi
 	echo "== the service's own capacity on the same request: wrk -t$threads -c$CONCURRENCY -d10s -s post.lua http://$ADDR/orders?sku=A-42"
 	timeout 60 $cli_cpu wrk -t"$threads" -c"$CONCURRENCY" -d10s -s "$work/post.lua" "http://$ADDR/orders?sku=A-42"
 else

@@ -14,16 +14,8 @@ set -eu
 
 N=${N:-10000}
 CONCURRENCY=${CONCURRENCY:-8}
-srv_cpu=
-cli_cpu=
-threads=2
-if [ -n "${PIN:-}" ]; then
-	srv_cpu="taskset -c 0"
-	cli_cpu="taskset -c 1"
-	threads=1
-fi
-
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/replay_common.sh"
 work=$(mktemp -d)
 server=
 cleanup() {
@@ -48,20 +40,7 @@ ADDR=$(cat "$work/addr")
 
 echo "== debugctl replay --concurrency $CONCURRENCY, $N records of GET /orders/{id}, http://$ADDR"
 echo "   $work/debugctl replay --target http://$ADDR --concurrency $CONCURRENCY --json replay.jsonl"
-start=$(date +%s%N)
-code=0
-timeout 300 $cli_cpu "$work/debugctl" replay --target "http://$ADDR" --concurrency "$CONCURRENCY" --json "$work/replay.jsonl" >"$work/out.jsonl" || code=$?
-end=$(date +%s%N)
-summary=$(tail -n 1 "$work/out.jsonl")
-echo "   exit status $code; summary: $summary"
-echo "$summary" | awk -v n="$N" -v wall_ns=$((end - start)) '
-	{
-		match($0, /"duration_ms":[0-9.]+/); ms = substr($0, RSTART + 14, RLENGTH - 14)
-		match($0, /"equal":[0-9]+/); eq = substr($0, RSTART + 8, RLENGTH - 8)
-		printf "   %d of %d records reproduced\n", eq, n
-		printf "   replay loop: %.0f records/s (%.2f s)\n", n / (ms / 1000), ms / 1000
-		printf "   whole command (start, read and parse the file, replay, exit): %.0f records/s (%.2f s)\n", n / (wall_ns / 1e9), wall_ns / 1e9
-	}'
+replay "$work/debugctl" "$ADDR" "$work/replay.jsonl" "$work/out.jsonl"
 
 if command -v wrk >/dev/null 2>&1; then
 	echo "== the server's own capacity on the same route: wrk -t$threads -c$CONCURRENCY -d10s http://$ADDR/orders/42"
