@@ -1,6 +1,17 @@
 # replay_common.sh holds what replay_throughput.sh and replay_service.sh
-# share; they source it. It reads PIN, CONCURRENCY and the debugctl
-# binary's path, and sets srv_cpu, cli_cpu and threads.
+# share; they source it. It reads N, CONCURRENCY and PIN, sets srv_cpu,
+# cli_cpu and threads, and makes the work folder $work, which is removed
+# on exit with the server whose process ID is $server.
+
+N=${N:-10000}
+CONCURRENCY=${CONCURRENCY:-8}
+work=$(mktemp -d)
+server=
+cleanup() {
+	if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
 
 # With PIN set, the server runs on CPU 0 and every client on CPU 1, so
 # that they do not compete for the CPUs; wrk then gets one thread.

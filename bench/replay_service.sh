@@ -19,17 +19,8 @@
 # a file. Everything is on 127.0.0.1 and bounded in time.
 set -eu
 
-N=${N:-10000}
-CONCURRENCY=${CONCURRENCY:-8}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/replay_common.sh"
-work=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
 
 (cd "$here/.." && go build -o "$work/service" ./examples/service && go build -o "$work/debugctl" ./cmd/debugctl)
 token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
@@ -41,7 +32,7 @@ start_service() {
 	REPROKIT_ADMIN_TOKEN=$token REPROKIT_FLAG_CAPTURE_RATE=$1 REPROKIT_FLAG_CAPTURE_MAX_PER_SECOND=1000000 \
 		OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none \
 		$srv_cpu "$work/service" -addr 127.0.0.1:0 -captures "$work/captures" 2>"$2" &
-	pid=$!
+	server=$!
 	i=0
 	ADDR=
 	while [ -z "$ADDR" ]; do
@@ -53,9 +44,9 @@ start_service() {
 }
 
 stop_service() {
-	kill -TERM "$pid"
-	wait "$pid" || true
-	pid=
+	kill -TERM "$server"
+	wait "$server" || true
+	server=
 }
 
 echo "== capturing $N requests of POST /orders?sku=A-42"

@@ -12,17 +12,8 @@
 # capacity it needs wrk (apt-get install wrk).
 set -eu
 
-N=${N:-10000}
-CONCURRENCY=${CONCURRENCY:-8}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/replay_common.sh"
-work=$(mktemp -d)
-server=
-cleanup() {
-	if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi
-	rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
 
 (cd "$here" && go build -o "$work/replayserver" ./replayserver)
 (cd "$here/.." && go build -o "$work/debugctl" ./cmd/debugctl)
